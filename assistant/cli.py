@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .readers import UnreadableError
 from .report import Finding, Report
+from .settings import Settings, load_settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -66,9 +67,83 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_FINDINGS
 
 
+def _open_corpus(settings: Settings) -> object | None:
+    """The corpus when one exists (a Chroma URL or an indexed data folder); opening it imports chromadb."""
+    if not (settings.chroma_url or (settings.data_dir / "corpus.sqlite3").is_file()):
+        return None
+    from .corpus import Corpus
+
+    return Corpus(settings)
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    from .drafting import NotesError, draft
+    from .export import to_docx, to_markdown
+    from .readers import read_file
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".docx", ".md"):
+        print(f"输出文件须为 .docx 或 .md：{out}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    settings = load_settings()
+    try:
+        notes = read_file(args.notes).text
+        tables = None
+        if args.tables:
+            from .spreadsheet import TablesError, load_tables
+
+            try:
+                tables = load_tables(args.tables)
+            except TablesError as exc:
+                print(f"统计表有误：{exc}", file=sys.stderr)
+                return EXIT_UNREADABLE
+        prior = _load(args.prior) if args.prior else None
+        corpus = _open_corpus(settings) if prior is None or settings.llm_enabled else None
+        result = draft(
+            notes,
+            org=args.org,
+            year=args.year,
+            tables=tables,
+            prior=prior,
+            corpus=corpus,
+            settings=settings,
+            on_progress=lambda msg: print(msg, file=sys.stderr),
+        )
+    except NotesError as exc:
+        print(f"要点有误：{exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    status = None if result.ok else "未通过校验"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".docx":
+        to_docx(result.report, out, findings=result.findings, status=status)
+    else:
+        out.write_text(to_markdown(result.report, findings=result.findings, status=status), encoding="utf-8")
+    for notice in result.notices:
+        print(f"提示：{notice}", file=sys.stderr)
+    kind = "最终稿" if result.ok else "草稿（未通过校验）"
+    print(f"已写入{kind}：{out}（{'大模型' if result.engine == 'llm' else '离线引擎'}起草）")
+    print(format_findings(result.findings, str(out)))
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def cmd_tables_template(args: argparse.Namespace) -> int:
+    from .export import ExportError
+    from .spreadsheet import write_template
+
+    try:
+        path = write_template(args.output, template=args.template)
+    except ExportError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(f"已生成 {args.template} 年版统计表模板：{path}（黄色单元格填写数字，合计自动计算）")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "parse": (cmd_parse, "解析一份年度报告，输出结构化内容"),
     "check": (cmd_check, "校验年度报告的统计表和正文数字"),
+    "draft": (cmd_draft, "根据工作要点和统计表起草年度报告并校验"),
+    "tables-template": (cmd_tables_template, "生成表二、表三、表四的 Excel 填报模板（用于 draft --tables）"),
 }
 
 
@@ -82,6 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--prior", help="上一年度的报告，用于跨年度核对")
     c.add_argument("--json", action="store_true")
+    d = sub.add_parser("draft", help=COMMANDS["draft"][1])
+    d.add_argument("notes", help="工作要点文件（.md/.txt/.docx）")
+    d.add_argument("--tables", help="统计表（本工具生成的 .xlsx 模板，或 parse --json 的 .json）")
+    d.add_argument("--prior", help="上一年度的报告；不指定时从语料库查找")
+    d.add_argument("--org", help="机关名称（要点中未写明时必填）")
+    d.add_argument("--year", type=int, help="报告年度（要点中未写明时必填）")
+    d.add_argument("-o", "--output", required=True, help="输出文件（.docx 或 .md）")
+    t = sub.add_parser("tables-template", help=COMMANDS["tables-template"][1])
+    t.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
+    t.add_argument("--template", choices=("2019", "2021"), default="2021", help="年报格式版本（默认 2021）")
     return ap
 
 

@@ -31,6 +31,10 @@ class Settings:
     # "hash" (offline, default) or "openai" (an OpenAI-compatible /embeddings endpoint)
     embedding: str = "hash"
     embedding_model: str = "text-embedding-3-small"
+    # the web app (app.py): gradio's own variable names, and "user:pass" for a password on a LAN
+    server_name: str = "127.0.0.1"
+    server_port: int = 7860
+    auth: str = ""
 
     @property
     def llm_enabled(self) -> bool:
@@ -49,4 +53,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         chroma_url=src.get("ASSISTANT_CHROMA_URL", ""),
         embedding=(src.get("ASSISTANT_EMBEDDING") or "hash").lower(),
         embedding_model=src.get("ASSISTANT_EMBEDDING_MODEL") or "text-embedding-3-small",
+        server_name=src.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+        server_port=int(src.get("GRADIO_SERVER_PORT") or 7860),
+        auth=src.get("ASSISTANT_AUTH", ""),
     )
