@@ -1,0 +1,32 @@
+"""The deterministic checker: a catalogue of rules (see `RULES`), run by `check`.
+
+Importing the rule modules registers their rules, in catalogue order.
+"""
+
+from __future__ import annotations
+
+from ..report import Finding, Report
+from . import crossyear, narrative, structure, tables  # noqa: F401  (registers the rules)
+from .base import RULES, Rule
+
+__all__ = ["RULES", "Rule", "check"]
+
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def check(report: Report, prior: Report | None = None) -> list[Finding]:
+    """All findings (parse findings first), errors before warnings, otherwise in catalogue order."""
+    findings = list(report.parse_findings)
+    for code, rule in RULES.items():
+        if rule.needs_prior and prior is None:
+            continue
+        for issue in rule.func(report, prior):
+            findings.append(
+                Finding(
+                    rule=code,
+                    severity=issue.severity or rule.severity,
+                    message=issue.message,
+                    where=issue.where,
+                )
+            )
+    return sorted(findings, key=lambda f: _ORDER[f.severity])

@@ -1,0 +1,200 @@
+"""Rules on the narrative against the tables, and on "其中" parts against their whole."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..labels import T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
+from ..report import Number, Report
+from ..textnums import Quantity, quantities, sentences, unwrap
+from .base import OVERVIEW, Issue, num, rule, shorten, t3_row, t4_values
+
+COUNT_UNITS = {"件", "起", "宗", "个"}
+_CLAUSE = re.compile(r"[，,、：:（）()]")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A figure the narrative states about applications or cases, and how to recognise its clause."""
+
+    name: str
+    pattern: re.Pattern[str]
+    needs_application: bool  # the sentence must speak of 申请 (办结 also applies to 热线 etc.)
+
+
+# Order matters: a clause is given to the first concept whose pattern it matches
+# ("另有 103 件顺延到下年度答复" is a carry-over, not an answer count).
+CONCEPTS: tuple[Concept, ...] = (
+    Concept("结转下年度", re.compile(r"结转[至到]?下一?年|转入下一?年|顺延|下一?年度继续办理"), True),
+    Concept("上年结转", re.compile(r"上一?年度?结转|上年度?遗留|往年结转"), True),
+    Concept("结转", re.compile(r"结转"), True),
+    Concept("行政复议", re.compile(r"行政复议"), False),
+    Concept("行政诉讼", re.compile(r"行政诉讼"), False),
+    Concept("办结", re.compile(r"办结|答复|办理完毕|处理完毕|已办理"), True),
+    Concept("新收", re.compile(r"收到|受理|新收|接收|接到|收悉"), True),
+)
+
+
+def _table_quantities(report: Report) -> dict[str, set[Number]] | None:
+    """Every plausible table figure per concept (any 口径 is accepted), or None if cells are missing."""
+    rows = [t3_row(report, label) for label in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)]
+    t4 = t4_values(report)
+    if any(r is None or r[-1] is None for r in rows) or t4 is None:
+        return None
+    new, carried, done, carry_next = (r[-1] for r in rows)
+    review, direct, after = t4[4], t4[9], t4[14]
+    lawsuits = {direct + after} if direct is not None and after is not None else set()
+    return {
+        "新收": {new, new + carried},
+        "办结": {done, new + carried, done - carried},
+        "上年结转": {carried},
+        "结转下年度": {carry_next},
+        "结转": {carried, carry_next},
+        "行政复议": {review} if review is not None else set(),
+        "行政诉讼": lawsuits | ({direct, after} - {None}),
+    }
+
+
+def _overview_sentences(report: Report) -> list[str]:
+    return sentences(unwrap(report.sections.get(OVERVIEW, "")))
+
+
+def stated_figures(sentence: str) -> Iterator[tuple[str, Quantity]]:
+    """(concept, figure) pairs a sentence states, one figure per clause: "受理…申请 3119 件" → 新收 3119."""
+    applications = "申请" in sentence
+    for clause in _CLAUSE.split(sentence):
+        counts = [q for q in quantities(clause) if q.unit in COUNT_UNITS]
+        if not counts:
+            continue
+        for concept in CONCEPTS:
+            if concept.pattern.search(clause) and (applications or not concept.needs_application):
+                yield concept.name, counts[0]
+                break
+
+
+@rule("N-TABLE-MISMATCH", "warning")
+def table_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: figures 总体情况 states about applications (收到/受理 N 件, 办结/答复 N 件, 结转 N 件) and
+    cases (行政复议/行政诉讼 N 件) match some table quantity of that concept.
+    Why: text and tables must tell the same story; a warning only, because a sentence may count with
+    another 口径 (e.g. 收到 including 上年结转), and every plausible 口径 is accepted first.
+    Approximate figures ("300 余件") are not compared.
+    Example: "共收到申请 25 件" while 表三 新收 is 21 and 新收+上年结转 is 21.
+    """
+    expected = _table_quantities(report)
+    if expected is None:
+        return
+    for sentence in _overview_sentences(report):
+        for concept, figure in stated_figures(sentence):
+            accepted = expected[concept]
+            if accepted and figure.value not in accepted and not figure.approx:
+                table = "、".join(num(v) for v in sorted(accepted))
+                yield Issue(
+                    f"正文称{concept} {num(figure.value)} 件，与统计表（{table}）不符：「{shorten(sentence)}」",
+                    f"section:{OVERVIEW}",
+                )
+
+
+_NONE_APPLICATIONS = re.compile(r"(?:未|没有|暂未|尚未|均未)(?:收到|接到|受理|接收|发生)[^。；;，,\d]{0,15}申请")
+_NONE_CASES = re.compile(r"(?<!尚)(?:未|没有|未有|无|暂无|均未)[^。；;，,\d]{0,20}?(行政复议|行政诉讼)")
+_NOT_ABOUT_COUNT = re.compile(r"纠正|纠错|败诉|撤销|确认违法")
+
+
+@rule("N-NONE-CONTRADICTS", "error")
+def none_contradicts(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: "未收到…申请" while 表三 新收 > 0, or "未发生…行政复议/行政诉讼" while 表四 has cases.
+    Why: unlike a figure in another 口径, "none" against a non-zero table is an unambiguous
+    contradiction (error).
+    Example: "本年度未收到政府信息公开申请" with 一、本年新收 总计 = 3.
+    """
+    new = t3_row(report, T3_NEW)
+    t4 = t4_values(report)
+    cases = {"行政复议": t4[4] if t4 else None, "行政诉讼": None}
+    if t4 and t4[9] is not None and t4[14] is not None:
+        cases["行政诉讼"] = t4[9] + t4[14]
+    where = f"section:{OVERVIEW}"
+    for sentence in _overview_sentences(report):
+        if new and new[-1] and _NONE_APPLICATIONS.search(sentence):
+            yield Issue(f"正文称未收到申请，但表三本年新收为 {num(new[-1])} 件：「{shorten(sentence)}」", where)
+        for match in _NONE_CASES.finditer(sentence):
+            rest = sentence[match.start() : match.end() + 12]
+            named = {kind for kind in cases if kind in rest} if "和" in rest or "、" in rest else {match[1]}
+            if _NOT_ABOUT_COUNT.search(rest):
+                continue
+            for kind in sorted(named):
+                if cases[kind]:
+                    yield Issue(
+                        f"正文称未发生{kind}，但表四{kind}总计为 {num(cases[kind])} 件：「{shorten(sentence)}」",
+                        where,
+                    )
+
+
+_STOP_PARTS = re.compile(r"同比|比上年|较上年|增长|下降|减少|增加|占")
+_UNIT_FAMILY = {"人次": "次", "条（次）": "条", "条次": "条", "个次": "次", "件次": "件", "家次": "家"}
+
+
+def _family(unit: str) -> str:
+    return _UNIT_FAMILY.get(unit, unit)
+
+
+def _outside_brackets(text: str, qs: list[Quantity]) -> list[Quantity]:
+    """Quantities not inside （…）: "共 20 件（含上年结转 2 件），其中…" has the whole 20, not 2."""
+    depth_at = []
+    depth = 0
+    for ch in text:
+        depth += ch in "（("
+        depth -= ch in "）)" and depth > 0
+        depth_at.append(depth)
+    return [q for q in qs if depth_at[q.start] == 0]
+
+
+def _upper(whole: Quantity) -> float:
+    """The largest value a whole may mean: "500 余" is below 600, "30 余" below 40; exact is itself."""
+    if not whole.approx:
+        return whole.value
+    digits = str(int(whole.value))
+    zeros = len(digits) - len(digits.rstrip("0"))
+    return whole.value + 10**zeros
+
+
+def parts_exceeding(text: str) -> Iterator[tuple[str, Quantity, list[Quantity]]]:
+    """(sentence, whole, parts) where "其中" parts of one unit family add up to more than their whole.
+
+    The whole is the last quantity before "其中" in the sentence, or in the previous sentence when
+    "其中" opens a sentence. Parts are read up to the next "其中" or a comparison clause (同比/增长).
+    """
+    previous: list[Quantity] = []
+    for sentence in sentences(unwrap(text)):
+        qs = _outside_brackets(sentence, quantities(sentence))
+        starts = [m.start() for m in re.finditer("其中", sentence)]
+        for i, at in enumerate(starts):
+            before = [q for q in qs if q.end <= at]
+            whole = (before or previous or [None])[-1]
+            if whole is None or not whole.unit or whole.unit == "%":
+                continue
+            stop = starts[i + 1] if i + 1 < len(starts) else len(sentence)
+            if comparison := _STOP_PARTS.search(sentence, at, stop):
+                stop = comparison.start()
+            parts = [q for q in qs if at < q.start < stop and _family(q.unit) == _family(whole.unit)]
+            if parts and sum(q.value for q in parts) > _upper(whole):
+                yield sentence, whole, parts
+        previous = qs
+
+
+@rule("N-PART-EXCEEDS-WHOLE", "error")
+def part_exceeds_whole(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: "其中" parts of the same unit family add up to more than the whole they belong to.
+    Why: parts larger than their whole are impossible, a sure sign of a wrong figure (error).
+    余/多/约 are read as lower bounds: "500 余条" may mean up to 599, parts must exceed even that.
+    Example: "共接受群众咨询 65 人次，其中现场咨询数 30 余次，电话咨询数 52 次" (30+52=82 > 65).
+    """
+    for heading, text in report.sections.items():
+        for sentence, whole, parts in parts_exceeding(text):
+            terms = "+".join(q.text.replace(" ", "") for q in parts)
+            total = num(sum(q.value for q in parts))
+            yield Issue(
+                f"「其中」各项之和 {terms}={total}，超过总数 {whole.text.replace(' ', '')}：「{shorten(sentence)}」",
+                f"section:{heading}",
+            )

@@ -1,0 +1,105 @@
+"""Rules on the report's shape: the six sections and their order, 总体情况's five parts, length, year, fee."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from ..labels import PARTS, SECTIONS
+from ..report import Report
+from .base import OVERVIEW, Issue, rule
+
+MAX_OVERVIEW_CHARS = 1000
+_COUNTED = re.compile(r"[\u4e00-\u9fff0-9]")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_FEE = re.compile(r"信息处理费|收费|收取.{0,6}费")
+
+
+@rule("S-SECTION-MISSING", "error")
+def section_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: each of the six official sections (一、总体情况 … 六、其他需要报告的事项) is present.
+    Why: the six sections are mandatory in both the 2019 and 2021 formats (error).
+    Example: a report that ends after 四 without 五、存在的主要问题及改进情况.
+    """
+    for section in SECTIONS:
+        if section.text not in report.sections:
+            yield Issue(f"缺少第「{section.text}」部分。", f"section:{section.text}")
+
+
+@rule("S-SECTION-ORDER", "error")
+def section_order(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: the sections present appear in the official order 一 → 六.
+    Why: the format fixes the order; readers and supervisors look things up by position (error).
+    Example: 五、存在的主要问题 printed before 四、行政复议、行政诉讼情况.
+    """
+    official = [s.text for s in SECTIONS]
+    present = [h for h in report.sections if h in official]
+    for earlier, later in zip(present, present[1:], strict=False):
+        if official.index(later) < official.index(earlier):
+            yield Issue(f"「{later}」出现在「{earlier}」之后，顺序不符合规定格式。", f"section:{later}")
+
+
+@rule("S-PARTS", "warning")
+def parts_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: 总体情况 covers its five parts: 主动公开、依申请公开、政府信息管理、平台建设、监督保障.
+    Why: the format lists them as the content of 总体情况; a missing part is a likely omission, but
+    only a warning since the wording varies and a part may be covered without its key word.
+    Example: an overview that never mentions 平台 or 监督保障.
+    """
+    overview = report.sections.get(OVERVIEW)
+    if overview is None:
+        return
+    for part in PARTS:
+        if part.text not in report.parts and part.key not in overview:
+            yield Issue(f"总体情况未涉及「{part.text}」（未找到“{part.key}”）。", f"section:{OVERVIEW}")
+
+
+@rule("S-LENGTH", "warning")
+def overview_length(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: 2021 format: 总体情况 is at most 1000 字 (Chinese characters and digits, not spaces).
+    Why: the 2021 format says "篇幅原则上不超过一千字"; "原则上" makes it a warning, not an error.
+    Example: a 1,400-字 overview.
+    """
+    overview = report.sections.get(OVERVIEW)
+    if report.template != "2021" or overview is None:
+        return
+    length = len(_COUNTED.findall(overview))
+    if length > MAX_OVERVIEW_CHARS:
+        yield Issue(f"总体情况约 {length} 字，2021 年版格式要求原则上不超过 1000 字。", f"section:{OVERVIEW}")
+
+
+@rule("S-YEAR", "error")
+def year_consistent(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: the report year equals the stated 统计期限 year (error); and the year 总体情况 mentions
+    most is the report year (warning).
+    Why: a wrong statistics period misstates the whole report (error); an overview mostly about
+    another year is a sign of last year's text reused, which can have a reason (warning).
+    Example: a 2023 report saying "统计期限自2022年1月1日起至2022年12月31日止".
+    """
+    if report.year is None:
+        return
+    if report.period_year is not None and report.period_year != report.year:
+        yield Issue(f"报告年度为 {report.year} 年，但统计期限写的是 {report.period_year} 年。", "period", "error")
+    counts = Counter(int(y) for y in _YEAR.findall(report.sections.get(OVERVIEW, "")))
+    if counts:
+        year, times = counts.most_common(1)[0]
+        if year != report.year and times > counts[report.year]:
+            yield Issue(
+                f"总体情况提到最多的是 {year} 年（{times} 次），而报告年度为 {report.year} 年"
+                f"（{counts[report.year]} 次），请确认是否沿用了往年文字。",
+                f"section:{OVERVIEW}",
+                "warning",
+            )
+
+
+@rule("S-FEE", "warning")
+def fee_reported(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: 2021 format: 六、其他需要报告的事项 reports on 信息处理费 (even if none was charged).
+    Why: the 2021 format says 收取信息处理费的情况 is reported there; omitting it is common and
+    easy to fix, so a warning.
+    Example: section 六 saying only "无其他需要报告的事项".
+    """
+    six = SECTIONS[5].text
+    if report.template == "2021" and six in report.sections and not _FEE.search(report.sections[six]):
+        yield Issue("「六、其他需要报告的事项」未说明收取信息处理费的情况。", f"section:{six}")

@@ -1,0 +1,426 @@
+"""The checker: each rule passes a clean report and catches its failure; properties; real reports."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.checks import RULES, check
+from assistant.checks.narrative import parts_exceeding, stated_figures
+from assistant.labels import (
+    PARTS,
+    SECTIONS,
+    T3_CARRIED,
+    T3_CARRY_NEXT,
+    T3_NEW,
+    T3_ROWS,
+    T3_TOTAL,
+    TABLE2,
+    t3_result_rows,
+)
+from assistant.report import Finding, Report
+
+REPORTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reports"
+EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
+OVERVIEW, SIX = SECTIONS[0].text, SECTIONS[5].text
+TEMPLATE_OF = {"pingtan-2019.txt": "2019", "pingtan-2020.txt": "2019"}
+
+
+def balanced_tables(template: str, seed: int) -> tuple[dict, list]:
+    """A random 表三/表四 satisfying every identity: results spread over rows, columns summed."""
+    rng = random.Random(seed)
+    results = t3_result_rows(template)
+    t3: dict[str, list[int]] = {row.text: [0] * 7 for row in T3_ROWS[template]}
+    for col in range(6):
+        for label in results:
+            t3[label][col] = rng.randint(0, 5)
+        done = sum(t3[label][col] for label in results)
+        t3[T3_TOTAL][col] = done
+        t3[T3_CARRIED][col] = rng.randint(0, 3)
+        t3[T3_CARRY_NEXT][col] = rng.randint(0, 3)
+        t3[T3_NEW][col] = done + t3[T3_CARRY_NEXT][col] - t3[T3_CARRIED][col]
+        if t3[T3_NEW][col] < 0:
+            t3[T3_CARRY_NEXT][col] -= t3[T3_NEW][col]
+            t3[T3_NEW][col] = 0
+    for row in t3.values():
+        row[6] = sum(row[:6])
+    t4: list[int] = []
+    for _ in range(3):
+        parts = [rng.randint(0, 9) for _ in range(4)]
+        t4 += [*parts, sum(parts)]
+    return t3, t4
+
+
+def make_report(template: str = "2021", seed: int = 0, **fields) -> Report:
+    """A clean report: balanced tables, zero 表二, six sections, five parts, the fee mentioned."""
+    t3, t4 = balanced_tables(template, seed)
+    t2 = {row.text: [0] * len(item.columns) for item in TABLE2[template] for row in item.rows}
+    sections = {s.text: f"{s.text}的内容。" for s in SECTIONS}
+    sections[OVERVIEW] = "2024 年，我局做好" + "、".join(p.text for p in PARTS) + "工作。"
+    sections[SIX] = "本年度未收取信息处理费。"
+    base = dict(year=2024, period_year=2024, org="某市某局", template=template)
+    base |= dict(table2=t2, table3=t3, table4=t4, sections=sections)
+    return Report(**(base | fields))
+
+
+def codes(report: Report, prior: Report | None = None) -> set[str]:
+    return {f.rule for f in check(report, prior)}
+
+
+def errors(report: Report, prior: Report | None = None) -> set[str]:
+    return {f.rule for f in check(report, prior) if f.severity == "error"}
+
+
+def from_expected(name: str, **fields) -> Report:
+    ref = EXPECTED[name]
+    template = TEMPLATE_OF.get(name, "2021")
+    t2 = {row.text: [0] * len(item.columns) for item in TABLE2[template] for row in item.rows}
+    year = int(name.split("-")[-1][:4])
+    tables = {"table3": ref["table3"], "table4": ref["table4"]}
+    return Report(template=template, year=year, org="平潭综合实验区", table2=t2, **(tables | fields))
+
+
+# ── catalogue and clean reports ─────────────────────────────────────────────────────────────
+
+
+def test_catalogue_has_codes_severities_and_docs():
+    assert {
+        "T3-BALANCE",
+        "T3-ROW-TOTAL",
+        "T3-RESULT-SUM",
+        "T4-GROUP-TOTAL",
+        "BLANK-CELL",
+        "X-CARRYOVER",
+    } <= set(RULES)
+    for code, rule in RULES.items():
+        assert rule.severity in ("error", "warning") and "Why" in rule.doc, code
+
+
+@pytest.mark.parametrize("template", ["2019", "2021"])
+def test_clean_report_has_no_findings(template):
+    assert check(make_report(template)) == []
+
+
+def test_findings_sorted_errors_first_and_parse_findings_included():
+    report = make_report(period_year=2023)
+    report.sections[SIX] = "无。"
+    report.parse_findings = [Finding(rule="P-AMBIGUOUS", severity="warning", message="两种拆分")]
+    found = check(report)
+    assert [f.rule for f in found] == ["S-YEAR", "P-AMBIGUOUS", "S-FEE"]
+
+
+# ── tables ──────────────────────────────────────────────────────────────────────────────────
+
+
+def test_t3_balance_names_column_and_shows_arithmetic():
+    report = make_report()
+    report.table3[T3_NEW] = [v + (2 if i in (0, 6) else 0) for i, v in enumerate(report.table3[T3_NEW])]
+    found = [f for f in check(report) if f.rule == "T3-BALANCE"]
+    assert [f.where for f in found] == ["table3:（七）总计:自然人", "table3:（七）总计:总计"]
+    new, carried = report.table3[T3_NEW][0], report.table3[T3_CARRIED][0]
+    assert f"一({new})+二({carried})={new + carried}" in found[0].message
+
+
+def test_t3_row_total():
+    report = make_report()
+    report.table3["（一）予以公开"][6] += 1
+    found = [f for f in check(report) if f.rule == "T3-ROW-TOTAL"]
+    assert len(found) == 1 and found[0].where == "table3:（一）予以公开:总计"
+
+
+def test_t3_result_sum():
+    report = make_report("2019")
+    report.table3["（六）其他处理"][1] += 4
+    report.table3["（六）其他处理"][6] += 4
+    found = [f for f in check(report) if f.rule == "T3-RESULT-SUM"]
+    assert [f.where for f in found] == ["table3:（七）总计:商业企业", "table3:（七）总计:总计"]
+
+
+def test_t4_group_total():
+    report = make_report()
+    report.table4[14] += 1
+    found = [f for f in check(report) if f.rule == "T4-GROUP-TOTAL"]
+    assert len(found) == 1 and "复议后起诉" in found[0].message
+
+
+@pytest.mark.parametrize("bad", [3.5, -1])
+def test_t3_and_t4_integer(bad):
+    report = make_report()
+    report.table3["（一）予以公开"][2] = bad
+    report.table4[0] = bad
+    assert {"T3-INTEGER", "T4-INTEGER"} <= errors(report)
+
+
+def test_t2_count_allows_2019_signed_changes_and_2021_fee_amounts():
+    ok19, ok21 = make_report("2019"), make_report("2021")
+    ok19.table2["行政许可"][1] = -18
+    ok19.table2["政府集中采购"][1] = 251000.52
+    ok21.table2["行政事业性收费"][0] = 96171.6
+    assert "T2-COUNT" not in codes(ok19) | codes(ok21)
+    bad = make_report("2021")
+    bad.table2["行政许可"][0] = 12.5
+    bad.table2["行政事业性收费"][0] = -3
+    found = [f for f in check(bad) if f.rule == "T2-COUNT"]
+    assert [f.where for f in found] == [
+        "table2:行政许可:本年处理决定数量",
+        "table2:行政事业性收费:本年收费金额（单位：万元）",
+    ]
+    neg = make_report("2019")
+    neg.table2["规章"][0] = -1
+    assert "T2-COUNT" in errors(neg)
+
+
+def test_table_missing():
+    assert "TABLE-MISSING" in errors(make_report(table4=[]))
+    assert "TABLE-MISSING" in errors(make_report(table2={}))
+    short = make_report()
+    del short.table3[T3_CARRY_NEXT]
+    short.table4.pop()
+    found = [f.where for f in check(short) if f.rule == "TABLE-MISSING"]
+    assert found == [f"table3:{T3_CARRY_NEXT}", "table4"]
+
+
+def test_blank_cells_are_grouped_and_skip_sums():
+    t2, t3, t4 = (
+        {row.text: [None] * len(item.columns) for item in TABLE2["2021"] for row in item.rows},
+        {row.text: [None] * 7 for row in T3_ROWS["2021"]},
+        [None] * 15,
+    )
+    found = check(make_report(table2=t2, table3=t3, table4=t4))
+    blank = [f for f in found if f.rule == "BLANK-CELL"]
+    assert [f.where for f in blank[:2]] == ["table3", "table4"] and len(blank) == 2 + len(t2)
+    assert not [f for f in found if f.severity == "error"]
+
+
+@pytest.mark.parametrize("template", ["2019", "2021"])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_changed_t3_cell_is_caught(template, data):
+    report = make_report(template, seed=data.draw(st.integers(0, 10_000)))
+    label = data.draw(st.sampled_from(list(report.table3)))
+    col = data.draw(st.integers(0, 6))
+    delta = data.draw(st.integers(1, 50))
+    report.table3[label][col] += delta
+    assert errors(report) & {"T3-BALANCE", "T3-ROW-TOTAL", "T3-RESULT-SUM"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), col=st.integers(0, 14), delta=st.integers(1, 50))
+def test_any_changed_t4_cell_is_caught(seed, col, delta):
+    report = make_report(seed=seed)
+    report.table4[col] += delta
+    assert "T4-GROUP-TOTAL" in errors(report)
+
+
+@pytest.mark.parametrize("template", ["2019", "2021"])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_blank_cell_warns_without_sum_error(template, data):
+    report = make_report(template, seed=data.draw(st.integers(0, 10_000)))
+    if data.draw(st.booleans()):
+        label = data.draw(st.sampled_from(list(report.table3)))
+        report.table3[label][data.draw(st.integers(0, 6))] = None
+    else:
+        report.table4[data.draw(st.integers(0, 14))] = None
+    found = check(report)
+    assert [f.rule for f in found] == ["BLANK-CELL"]
+
+
+# ── real tables (expected-tables.json) ─────────────────────────────────────────────────────
+
+TABLE_RULES = {"TABLE-MISSING", "BLANK-CELL", "T3-INTEGER", "T4-INTEGER", "T3-BALANCE", "T3-ROW-TOTAL"}
+TABLE_RULES |= {"T3-RESULT-SUM", "T4-GROUP-TOTAL", "T2-COUNT"}
+
+
+def test_pingtan_2020_result_rows_do_not_add_up():
+    found = [f for f in check(from_expected("pingtan-2020.txt")) if f.rule == "T3-RESULT-SUM"]
+    total = next(f for f in found if f.where == "table3:（七）总计:总计")
+    assert total.severity == "error" and "为 21" in total.message and "=27" in total.message
+
+
+@pytest.mark.parametrize("name", [n for n in EXPECTED if n not in ("_about", "pingtan-2020.txt")])
+def test_other_real_tables_pass_all_table_rules(name):
+    assert not codes(from_expected(name)) & TABLE_RULES
+
+
+PINGTAN = [f"pingtan-{y}.txt" for y in range(2019, 2026)]
+
+
+@pytest.mark.parametrize(("before", "after"), list(zip(PINGTAN, PINGTAN[1:], strict=False)))
+def test_pingtan_consecutive_years_carry_over(before, after):
+    assert not codes(from_expected(after), from_expected(before)) & {"X-CARRYOVER", "X-PRIOR"}
+
+
+def test_mismatched_pair_fails_carryover_and_prior():
+    found = check(from_expected("pingtan-2022.txt"), from_expected("pingtan-2020.txt"))
+    carry = [f for f in found if f.rule == "X-CARRYOVER"]
+    assert [f.where for f in carry] == [
+        "table3:二、上年结转政府信息公开申请数量:自然人",
+        "table3:二、上年结转政府信息公开申请数量:总计",
+    ]
+    assert any(f.rule == "X-PRIOR" and "2020" in f.message for f in found)
+
+
+def test_prior_of_another_body_warns():
+    report, prior = make_report(), make_report(year=2023, org="平潭综合实验区管委会")
+    assert "X-PRIOR" in codes(report, prior)
+    assert "X-PRIOR" not in codes(report, make_report(year=2023, org="某市某局办公室"))
+
+
+# ── narrative ──────────────────────────────────────────────────────────────────────────────
+
+
+def with_overview(text: str, **fields) -> Report:
+    report = make_report(**fields)
+    report.sections[OVERVIEW] = report.sections[OVERVIEW] + text
+    return report
+
+
+def huaian_like() -> Report:
+    """Tables with huaian 2024's totals (新收 3119, 上年结转 34, 总计 3050, 结转 103; 复议 351, 诉讼 26+20)."""
+    report = make_report()
+    for label, total in ((T3_NEW, 3119), (T3_CARRIED, 34), (T3_TOTAL, 3050), (T3_CARRY_NEXT, 103)):
+        report.table3[label][6] = total
+    report.table4[4], report.table4[9], report.table4[14] = 351, 26, 20
+    return report
+
+
+HUAIAN_TEXT = (
+    "2024 年,全市共受理政府信息公开申请 3119 件,答\n复 3050 件(含上年度结转申请 34 件,另有 103 件顺延到下年度\n"
+    "答复),均在法定期限内予以答复。政府信息公开行政复议 351\n件,其中结果维持 72 件,结果纠正 64 件,其他结果 178 件,尚\n"
+    "未审结 37 件;政府信息公开行政诉讼 46 件,其中结果维持 25\n件,结果纠正 5 件,其他结果 9 件,尚未审结 7 件。"
+)
+
+
+def test_stated_figures_read_concepts_from_huaian_sentences():
+    from assistant.textnums import sentences, unwrap
+
+    got = {(c, q.value) for s in sentences(unwrap(HUAIAN_TEXT)) for c, q in stated_figures(s)}
+    assert got == {
+        ("新收", 3119),
+        ("办结", 3050),
+        ("上年结转", 34),
+        ("结转下年度", 103),
+        ("行政复议", 351),
+        ("行政诉讼", 46),
+    }
+
+
+def test_narrative_agreeing_with_tables_passes():
+    report = huaian_like()
+    report.sections[OVERVIEW] += HUAIAN_TEXT
+    assert not codes(report) & {"N-TABLE-MISMATCH", "N-NONE-CONTRADICTS", "N-PART-EXCEEDS-WHOLE"}
+    report.sections[OVERVIEW] += "共收到申请 3153 件（含上年结转 34 件）。"
+    assert "N-TABLE-MISMATCH" not in codes(report)
+
+
+def test_narrative_figure_matching_no_table_quantity_warns():
+    report = huaian_like()
+    report.sections[OVERVIEW] += "全年共收到政府信息公开申请 3200 件，行政诉讼 40 件。"
+    found = [f for f in check(report) if f.rule == "N-TABLE-MISMATCH"]
+    assert len(found) == 2 and all(f.severity == "warning" for f in found)
+    assert "新收 3200 件" in found[0].message and "3119" in found[0].message
+
+
+def test_none_statement_contradicting_tables_is_error():
+    report = huaian_like()
+    report.sections[OVERVIEW] += "本年度未收到政府信息公开申请，也未发生行政复议和行政诉讼案件。"
+    found = [f.message for f in check(report) if f.rule == "N-NONE-CONTRADICTS"]
+    assert len(found) == 3 and "3119" in found[0]
+
+
+def test_none_statement_with_zero_tables_passes():
+    report = make_report(seed=1)
+    for row in report.table3.values():
+        row[:] = [0] * 7
+    report.table4[:] = [0] * 15
+    report.sections[OVERVIEW] += (
+        "2024年度我区未接到依申请公开办理事件，也未有因信息公开而产生的行政复议和行政诉讼事件。"
+    )
+    assert check(report) == []
+
+
+def test_part_exceeding_whole_in_same_sentence():
+    report = with_overview("共接受群众咨询 65 人次，其中现场咨询 30 余次，电话咨询 52 次。")
+    found = [f for f in check(report) if f.rule == "N-PART-EXCEEDS-WHOLE"]
+    assert len(found) == 1 and "=82" in found[0].message and "65人次" in found[0].message
+    fine = with_overview("共接受群众咨询 90 人次，其中现场咨询 30 余次，电话咨询 52 次。")
+    assert "N-PART-EXCEEDS-WHOLE" not in codes(fine)
+
+
+def test_approximate_whole_is_an_upper_bound_too():
+    assert not list(parts_exceeding("发布信息 500 余条，其中网站 350 条，微博 200 条。"))
+    assert list(parts_exceeding("发布信息 500 余条，其中网站 450 条，微博 200 条。"))
+
+
+def test_weishi_two_part_errors_are_found():
+    text = (REPORTS / "weishi-kaifaqu-2022.txt").read_text(encoding="utf-8")
+    found = [f for f in check(make_report(sections={OVERVIEW: text})) if f.rule == "N-PART-EXCEEDS-WHOLE"]
+    assert len(found) == 2
+    assert "30余次+52次=82" in found[0].message and "65人次" in found[0].message
+    assert "1600余条" in found[1].message and "500余条" in found[1].message
+
+
+@pytest.mark.parametrize("name", [*PINGTAN, "pingtan-2024.html"])
+def test_no_false_part_errors_in_pingtan(name):
+    assert not list(parts_exceeding((REPORTS / name).read_text(encoding="utf-8")))
+
+
+def test_huaian_pdf_passes_narrative_and_table_rules():
+    from assistant.parser import parse_file
+
+    report = parse_file(REPORTS / "huaian-shi-2024.pdf")
+    assert not list(parts_exceeding(report.text))
+    found = codes(report)
+    assert not found & (TABLE_RULES | {"N-TABLE-MISMATCH", "N-NONE-CONTRADICTS", "N-PART-EXCEEDS-WHOLE"})
+
+
+# ── structure ──────────────────────────────────────────────────────────────────────────────
+
+
+def test_section_missing_and_order():
+    report = make_report()
+    del report.sections[SECTIONS[4].text]
+    found = [f for f in check(report) if f.rule == "S-SECTION-MISSING"]
+    assert [f.where for f in found] == [f"section:{SECTIONS[4].text}"]
+    shuffled = make_report()
+    shuffled.sections = {k: shuffled.sections[k] for k in [s.text for s in SECTIONS][::-1]}
+    assert "S-SECTION-ORDER" in errors(shuffled)
+
+
+def test_parts_missing_named():
+    report = make_report(sections={OVERVIEW: "做好主动公开、依申请公开、政府信息管理工作。"})
+    found = [f.message for f in check(report) if f.rule == "S-PARTS"]
+    assert len(found) == 2 and "平台" in found[0] and "监督保障" in found[1]
+    parted = make_report(sections={OVERVIEW: "做好主动公开、依申请公开、政府信息管理工作。"})
+    parted.parts = {PARTS[3].text: "网站", PARTS[4].text: "考核"}
+    assert "S-PARTS" not in codes(parted)
+
+
+def test_length_2021_only():
+    long = "主动公开依申请政府信息管理平台监督保障" + "工作" * 495
+    assert "S-LENGTH" in codes(make_report(sections={OVERVIEW: long}))
+    assert "S-LENGTH" not in codes(make_report("2019", sections={OVERVIEW: long}))
+    spaced = "主动公开依申请政府信息管理平台监督保障" + "工作，" * 490
+    assert "S-LENGTH" not in codes(make_report(sections={OVERVIEW: spaced}))
+
+
+def test_year_period_mismatch_is_error_and_reused_text_warns():
+    found = {f.rule: f.severity for f in check(make_report(period_year=2023))}
+    assert found == {"S-YEAR": "error"}
+    reused = with_overview("2023 年，我局…2023 年全年…2023年底。")
+    assert [(f.rule, f.severity) for f in check(reused)] == [("S-YEAR", "warning")]
+
+
+def test_fee_not_mentioned_2021_only():
+    report = make_report()
+    report.sections[SIX] = "无其他需要报告的事项。"
+    assert "S-FEE" in codes(report)
+    old = make_report("2019")
+    old.sections[SIX] = "无其他需要报告的事项。"
+    assert "S-FEE" not in codes(old)

@@ -1,0 +1,100 @@
+"""The command-line contract of design.md: output forms and exit codes, on real reports and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.cli import main
+
+from .conftest import REPORTS
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_parse_json_form(capsys):
+    code, out, _ = run(capsys, "parse", str(REPORTS / "pingtan-2022.txt"), "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert (data["org"], data["year"], data["template"]) == ("平潭综合实验区", 2022, "2021")
+    assert list(data["sections"])[0] == "一、总体情况"
+    assert data["tables"]["table3"]["一、本年新收政府信息公开申请数量"] == [71, 3, 0, 0, 0, 0, 74]
+    assert data["tables"]["table4"][:5] == [0, 1, 1, 0, 2]
+    assert data["tables"]["table2"]["行政规范性文件"] == [None, None, None]  # ambiguous run → null
+
+
+def test_check_finds_the_real_2020_error_and_names_the_cell(capsys):
+    code, out, _ = run(capsys, "check", str(REPORTS / "pingtan-2020.txt"))
+    assert code == 1
+    line = next(x for x in out.splitlines() if "T3-RESULT-SUM" in x)
+    assert "错误" in line and "（七）总计" in line and "自然人" in line
+
+
+def test_check_json_on_the_clean_pdf_has_no_error(capsys):
+    code, out, _ = run(capsys, "check", str(REPORTS / "huaian-shi-2024.pdf"), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["ok"] is True
+    assert not [f for f in data["findings"] if f["severity"] == "error"]
+    assert all(set(f) == {"rule", "severity", "message", "where"} for f in data["findings"])
+
+
+def test_check_with_prior_uses_cross_year_rules(capsys):
+    code, out, _ = run(
+        capsys, "check", str(REPORTS / "pingtan-2022.txt"), "--prior", str(REPORTS / "pingtan-2021.txt"), "--json"
+    )
+    assert code == 0
+    assert not [f for f in json.loads(out)["findings"] if f["rule"].startswith("X-")]
+    # a prior that is not last year's report is named in a warning; its carry-over does not match either
+    code, out, _ = run(
+        capsys, "check", str(REPORTS / "pingtan-2022.txt"), "--prior", str(REPORTS / "pingtan-2024.txt"), "--json"
+    )
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert "X-PRIOR" in rules
+
+
+def test_weishi_narrative_errors_found(capsys):
+    code, out, _ = run(capsys, "check", str(REPORTS / "weishi-kaifaqu-2022.txt"), "--json")
+    found = [f for f in json.loads(out)["findings"] if f["rule"] == "N-PART-EXCEEDS-WHOLE"]
+    assert code == 1
+    assert any("65" in f["message"] for f in found)
+    assert any("500" in f["message"] for f in found)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "needle"),
+    [
+        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, ".doc"),
+        ("empty.txt", b"", "空"),
+        ("broken.pdf", b"%PDF-1.4\n1 0 obj\n<<", "PDF"),
+    ],
+)
+def test_unreadable_input_exits_2_with_a_chinese_message(tmp_path, capsys, name, data, needle):
+    path = tmp_path / name
+    path.write_bytes(data)
+    for command in ("parse", "check"):
+        code, out, err = run(capsys, command, str(path))
+        assert code == 2
+        assert "无法读取" in err and needle in err
+        assert "Traceback" not in err + out
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    code, _, err = run(capsys, "check", str(tmp_path / "nope.txt"))
+    assert code == 2 and "nope.txt" in err
+
+
+def test_check_does_not_import_heavy_libraries():
+    probe = (
+        "import sys; from assistant.cli import main; "
+        f"main(['check', r'{REPORTS / 'pingtan-2024.txt'}']); "
+        "print([m for m in ('gradio','chromadb','langchain_core','openai') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False).stdout
+    assert out.strip().splitlines()[-1] == "[]"
