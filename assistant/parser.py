@@ -48,7 +48,15 @@ VALUE_START = set("0123456789/／—－–-\\\t")
 VALUE_CHARS = VALUE_START | set(".,， ")
 MAX_DIGITS = 7  # no cell of these tables is a count of ten million or more
 MAX_COMBINATIONS = 200_000
-TITLE_RE = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?)\s*(\d{4})\s*年度?\s*政府信息公开工作年度报告")
+_ORG = r"([\u4e00-\u9fff（）()]{2,40}?)"
+_YEAR = r"(\d{4})\s*年度?"
+# "XX局2023年政府信息公开工作年度报告", "2023年度XX局政府信息公开工作年度报告", "XX局政府信息公开工作2023年度报告"
+TITLE_RES = (
+    (re.compile(_ORG + r"\s*" + _YEAR + r"\s*政府信息公开工作年度报告"), 1, 2),
+    (re.compile(_YEAR + r"\s*" + _ORG + r"\s*政府信息公开工作年度报告"), 2, 1),
+    (re.compile(_ORG + r"\s*政府信息公开工作\s*" + _YEAR + r"\s*报告"), 1, 2),
+)
+YEAR_RE = re.compile(r"(?<!\d)(20[12]\d)\s*年")
 PERIOD_RE = re.compile(r"统计(?:期限|时限|期间|时间)[^。]{0,12}?(\d{4})\s*年\s*1\s*月\s*1\s*日")
 TEMPLATE_2019_RE = re.compile(r"本年新制作数量|上一年项目数量|采购总金额|其他对外管理服务事项")
 PART_MARK_RE = re.compile(r"[（(]\s*([一二三四五六七八九十])\s*[）)]")
@@ -99,11 +107,15 @@ def parse_document(doc: Document) -> Report:
 
 
 def _title(text: str) -> tuple[str, str, int | None]:
-    m = TITLE_RE.search(text)
-    if not m:
-        return "", "", None
-    org = re.sub(r"^(?:标题|题目)", "", m.group(1)).strip("（）() ")
-    return f"{org}{m.group(2)}年政府信息公开工作年度报告", org, int(m.group(2))
+    """Title, body and year from the earliest title-like phrase; the year alone when there is none."""
+    hits = [(m, o, y) for regex, o, y in TITLE_RES if (m := regex.search(text))]
+    if not hits:
+        years = YEAR_RE.findall(text[:3000])
+        year = int(max(set(years), key=years.count)) if years else None
+        return "", "", year
+    m, o, y = min(hits, key=lambda hit: hit[0].start())
+    org = re.sub(r"^(?:标题|题目|关于)", "", m.group(o)).strip("（）() ")
+    return f"{org}{m.group(y)}年政府信息公开工作年度报告", org, int(m.group(y))
 
 
 def _spaced(fragment: str) -> str:
@@ -114,7 +126,7 @@ def _spaced(fragment: str) -> str:
 def _heading_re(numeral: str, key: str) -> re.Pattern[str]:
     # "四、" then, within the heading, the key; no digits in between (so table rows such as
     # "四、结转下年度继续办理 0 0 …" are not mistaken for a heading)
-    return re.compile(rf"{numeral}\s*[、.．]\s*[^\d。；\n]{{0,30}}?{_spaced(key)}[^\d。；\n]{{0,12}}?(?:情况|事项)?")
+    return re.compile(rf"{numeral}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?{_spaced(key)}[^\d。；\n]{{0,12}}?(?:情况|事项)?")
 
 
 def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
@@ -335,13 +347,28 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
     raw = _find_rows(text, labels)
     if len(raw) < len(labels) // 2:
         return {}
+    n = len(T3_COLUMNS)
     options: dict[str, list[Row]] = {}
+    shifted: list[str] = []
     for label in labels:
-        readings = _readings(raw.get(label.text, ""), len(T3_COLUMNS), group=len(T3_COLUMNS))
+        values = raw.get(label.text, "")
+        readings = _readings(values, n, group=n)
         if not readings:
-            findings.append(_unreadable("表三", label.text, raw.get(label.text, "")))
-            readings = [(None,) * len(T3_COLUMNS)]
+            findings.append(_unreadable("表三", label.text, values))
+            readings = [(None,) * n]
+        elif "\t" in values and abs(len(_tokens(values)) - n) == 1:
+            shifted.append(f"「{label.text}」（{len(_tokens(values))} 个数）")
         options[label.text] = readings
+    if shifted:
+        findings.append(
+            Finding(
+                rule="P-SHIFTED",
+                severity="warning",
+                message=f"表三以下行的单元格数不是 {n} 个（复制时可能错列），已按行合计和表内关系补齐或去掉多余的数，"
+                f"请核对原表：{'、'.join(shifted)}",
+                where="table3",
+            )
+        )
     return {label: list(row) for label, row in _choose(options, template, findings).items()}
 
 

@@ -117,3 +117,22 @@ def test_splits_respect_row_totals_and_leading_zeros():
     assert (1, 0, 2, 0, 3, 12, 0, 0, 0, 12, 0, 0, 0, 0, 0) in list(_splits("10203120001200000", 15, 5))
     assert all(len(s) == 3 for s in _splits("6233440", 3))
     assert list(_splits("01", 2)) == [(0, 1)]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "某某市交通运输局2023年政府信息公开工作年度报告",
+        "2023年度某某市交通运输局政府信息公开工作年度报告",
+        "某某市交通运输局政府信息公开工作2023年度报告",
+    ],
+)
+def test_title_forms(title):
+    report = parse_text(f"{title}\n一、总体情况\n2023年，我局……")
+    assert (report.org, report.year) == ("某某市交通运输局", 2023)
+
+
+def test_rows_with_a_cell_too_few_are_named():
+    report = parse_file(REPORTS / "weishi-kaifaqu-2022.txt")
+    finding = next(f for f in report.parse_findings if f.rule == "P-SHIFTED")
+    assert "（一）予以公开" in finding.message and "6 个数" in finding.message

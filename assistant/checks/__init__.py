@@ -17,10 +17,13 @@ _ORDER = {"error": 0, "warning": 1, "info": 2}
 def check(report: Report, prior: Report | None = None) -> list[Finding]:
     """All findings (parse findings first), errors before warnings, otherwise in catalogue order."""
     findings = list(report.parse_findings)
+    explained = {f.where for f in findings}  # a row the parser could not read is named once, by the parser
     for code, rule in RULES.items():
         if rule.needs_prior and prior is None:
             continue
         for issue in rule.func(report, prior):
+            if code == "BLANK-CELL" and issue.where in explained:
+                continue
             findings.append(
                 Finding(
                     rule=code,
