@@ -45,7 +45,7 @@ Row = tuple[Cell, ...]
 
 BLANK_MARKS = {"/", "／", "—", "——", "-", "－", "–", "无", "\\"}
 VALUE_START = set("0123456789/／—－–-\\\t")
-VALUE_CHARS = VALUE_START | set(".,， ")
+VALUE_CHARS = VALUE_START | set(".,， \n")
 MAX_DIGITS = 7  # no cell of these tables is a count of ten million or more
 MAX_COMBINATIONS = 200_000
 _ORG = r"([\u4e00-\u9fff（）()]{2,40}?)"
@@ -163,7 +163,7 @@ def _parts(overview: str) -> dict[str, str]:
 def _template(t2_text: str, t3_text: str, year: int | None) -> Template:
     if TEMPLATE_2019_RE.search(t2_text):
         return "2019"
-    if re.search(_spaced("逾期不补正"), t3_text) or "本年制发件数" in t2_text:
+    if re.search(_spaced("无正当理由逾期"), t3_text) or "本年制发件数" in t2_text:
         return "2021"
     return "2019" if year is not None and year < 2021 else "2021"
 
@@ -172,11 +172,13 @@ def _template(t2_text: str, t3_text: str, year: int | None) -> Template:
 
 
 def _label_re(label: Label) -> re.Pattern[str]:
-    """A row label: its number prefix ("2.") when it has one, then its key, tolerant of wrapping."""
-    m = re.match(r"(\d)\.", label.text)
-    prefix = rf"(?:{m.group(1)}\s*[.．、]\s*)?" if m else ""
-    gap = r"[^\d\t\n]{0,24}?" if m else ""
-    return re.compile(prefix + gap + _spaced(label.key))
+    """A row label, tolerant of wrapping: its key, or for a numbered sub-row ("2.重复申请") its number
+    and first two characters, since a wrapped label may have its cells printed between its halves."""
+    m = re.match(r"(\d)\.(\w\w)", label.text)
+    if not m:
+        return re.compile(_spaced(label.key))
+    number = rf"(?:{m.group(1)}\s*[.．、]|[（(]\s*{m.group(1)}\s*[）)])\s*"
+    return re.compile(rf"{number}{_spaced(m.group(2))}|(?:{number})?[^\d\t\n]{{0,24}}?{_spaced(label.key)}")
 
 
 def _find_rows(text: str, labels: Sequence[Label]) -> dict[str, str]:
@@ -207,10 +209,10 @@ def _value_text(segment: str) -> str:
 
 
 def _tokens(values: str) -> list[str]:
-    sep = "\t" if "\t" in values else None
-    if sep is None:  # "35-15": a signed cell run into the one before it (2019 表二's 本年增/减)
-        values = re.sub(r"(?<=\d)-(?=\d)", " -", values)
-    tokens = [t.strip() for t in values.split(sep)]
+    if "\t" in values:  # table cells: an empty cell between tabs is a blank cell
+        tokens = [t.strip() for t in re.split(r"[\t\n]", values)]
+    else:  # "35-15": a signed cell run into the one before it (2019 表二's 本年增/减)
+        tokens = re.sub(r"(?<=\d)-(?=\d)", " -", values).split()
     while tokens and not tokens[0]:
         tokens.pop(0)
     while tokens and not tokens[-1]:

@@ -136,3 +136,18 @@ def test_rows_with_a_cell_too_few_are_named():
     report = parse_file(REPORTS / "weishi-kaifaqu-2022.txt")
     finding = next(f for f in report.parse_findings if f.rule == "P-SHIFTED")
     assert "（一）予以公开" in finding.message and "6 个数" in finding.message
+
+
+def test_gridless_pdf_text_with_wrapped_labels_and_values_between_the_halves():
+    # a PDF without ruling lines comes out as lines "label-start v1 v2 … v7" with the label's rest on
+    # the next line; the reference values of huaian must still come back
+    expected = EXPECTED["huaian-shi-2024.pdf"]["table3"]
+    lines = ["某某市人民政府2024年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况"]
+    for label, row in expected.items():
+        head, tail = label[:9], label[9:]
+        lines.append(f"{head} {' '.join(map(str, row))}")
+        if tail:
+            lines.append(tail)
+    lines.append("四、政府信息公开行政复议、行政诉讼情况")
+    report = parse_text("\n".join(lines))
+    assert report.table3 == expected
