@@ -59,6 +59,12 @@ TITLE_RES = (
 YEAR_RE = re.compile(r"(?<!\d)(20[12]\d)\s*年")
 PERIOD_RE = re.compile(r"统计(?:期限|时限|期间|时间)[^。]{0,12}?(\d{4})\s*年\s*1\s*月\s*1\s*日")
 TEMPLATE_2019_RE = re.compile(r"本年新制作数量|上一年项目数量|采购总金额|其他对外管理服务事项")
+# where the table of section 二/三/四 starts (section index -> first words of the table)
+TABLE_ANCHORS = {
+    1: re.compile(r"第\s*二\s*十\s*条|信息内容"),
+    2: re.compile(r"[（(]\s*本\s*列|申\s*请\s*人\s*情\s*况|本\s*年\s*新\s*收"),
+    3: re.compile(r"行\s*政\s*复\s*议\s*\t|行\s*政\s*复\s*议\s*行\s*政\s*诉\s*讼|结\s*果\s*维\s*持"),
+}
 PART_MARK_RE = re.compile(r"[（(]\s*([一二三四五六七八九十])\s*[）)]")
 
 
@@ -76,7 +82,7 @@ def parse_document(doc: Document) -> Report:
     title, org, year = _title(text)
     period = PERIOD_RE.search(text)
     spans = _section_spans(text)
-    sections = {SECTIONS[i].text: text[body:end].strip() for i, (_, body, end) in spans.items()}
+    sections = {SECTIONS[i].text: _narrative(i, text[body:end]) for i, (_, body, end) in spans.items()}
     printed = {SECTIONS[i].text: text[start:body].strip() for i, (start, body, _) in spans.items()}
 
     def region(i: int) -> str:
@@ -126,7 +132,10 @@ def _spaced(fragment: str) -> str:
 def _heading_re(numeral: str, key: str) -> re.Pattern[str]:
     # "四、" then, within the heading, the key; no digits in between (so table rows such as
     # "四、结转下年度继续办理 0 0 …" are not mistaken for a heading)
-    return re.compile(rf"{numeral}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?{_spaced(key)}[^\d。；\n]{{0,12}}?(?:情况|事项)?")
+    # and the heading's tail up to its closing 情况/事项 ("六、其他需要报告的事项")
+    return re.compile(
+        rf"{numeral}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?{_spaced(key)}(?:[^\d。；，\n]{{0,12}}?(?:情况|事项))?"
+    )
 
 
 def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
@@ -143,6 +152,14 @@ def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
         end = found[n + 1][1] if n + 1 < len(found) else len(text)
         spans[i] = (start, body, end)
     return spans
+
+
+def _narrative(i: int, body: str) -> str:
+    """A section's own words: for the table sections (二/三/四) the text before the table."""
+    if anchor := TABLE_ANCHORS.get(i):
+        m = anchor.search(body)
+        body = body[: m.start()] if m else body
+    return body.strip()
 
 
 def _parts(overview: str) -> dict[str, str]:
