@@ -186,15 +186,20 @@ def parts_exceeding(text: str) -> Iterator[tuple[str, Quantity, list[Quantity]]]
 @rule("N-PART-EXCEEDS-WHOLE", "error")
 def part_exceeds_whole(report: Report, prior: Report | None) -> Iterator[Issue]:
     """What: "其中" parts of the same unit family add up to more than the whole they belong to.
-    Why: parts larger than their whole are impossible, a sure sign of a wrong figure (error).
-    余/多/约 are read as lower bounds: "500 余条" may mean up to 599, parts must exceed even that.
-    Example: "共接受群众咨询 65 人次，其中现场咨询数 30 余次，电话咨询数 52 次" (30+52=82 > 65).
+    Why: a single part larger than its whole is impossible, a sure sign of a wrong figure (error).
+    Parts that only add up to more may be overlapping categories (政策文件 and 民生信息 can both count
+    one item), so that is a warning. 余/多/约 are read as lower bounds: "500 余条" may mean up to 599.
+    Example: "累计发布 500 余条，其中……1600 余条" (error); "咨询 65 人次，其中现场 30 余次，电话 52 次"
+    (30+52=82 > 65, warning).
     """
     for heading, text in report.sections.items():
         for sentence, whole, parts in parts_exceeding(text):
             terms = "+".join(q.text.replace(" ", "") for q in parts)
             total = num(sum(q.value for q in parts))
+            single = any(q.value > _upper(whole) for q in parts)
             yield Issue(
-                f"「其中」各项之和 {terms}={total}，超过总数 {whole.text.replace(' ', '')}：「{shorten(sentence)}」",
+                f"「其中」各项之和 {terms}={total}，超过总数 {whole.text.replace(' ', '')}"
+                f"{'（单项已超过总数）' if single else '（如各项有交叉请忽略）'}：「{shorten(sentence)}」",
                 f"section:{heading}",
+                None if single else "warning",
             )
