@@ -139,11 +139,58 @@ def cmd_tables_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .corpus import Corpus, CorpusError
+
+    try:
+        corpus = Corpus(load_settings())
+        with tqdm(desc="索引", unit="份", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int, name: str) -> None:
+                bar.total = total
+                bar.set_postfix_str(name)
+                bar.update(done - bar.n)
+
+            summary = corpus.index(args.paths or ["corpus"], progress)
+    except CorpusError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_UNREADABLE
+    for source, reason in summary.failed:
+        print(f"已跳过 {source}：{reason}", file=sys.stderr)
+    print(summary.describe())
+    return EXIT_UNREADABLE if summary.failed else EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .ask import ask
+    from .corpus import Corpus, CorpusError
+
+    settings = load_settings()
+    try:
+        answer = ask(args.question, Corpus(settings), settings)
+    except CorpusError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.json:
+        _dump(answer.to_json())
+        return EXIT_OK
+    for notice in answer.notices:
+        print(f"提示：{notice}", file=sys.stderr)
+    print(answer.answer)
+    for c in answer.citations:
+        print(f"  出处：{c.org}{c.year}年报告「{c.section}」（{c.source}）：{c.quote}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "parse": (cmd_parse, "解析一份年度报告，输出结构化内容"),
     "check": (cmd_check, "校验年度报告的统计表和正文数字"),
     "draft": (cmd_draft, "根据工作要点和统计表起草年度报告并校验"),
     "tables-template": (cmd_tables_template, "生成表二、表三、表四的 Excel 填报模板（用于 draft --tables）"),
+    "index": (cmd_index, "把往年报告（文件或文件夹）加入语料库，增量更新"),
+    "ask": (cmd_ask, "就往年报告提问，回答附出处"),
 }
 
 
@@ -167,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tables-template", help=COMMANDS["tables-template"][1])
     t.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
     t.add_argument("--template", choices=("2019", "2021"), default="2021", help="年报格式版本（默认 2021）")
+    i = sub.add_parser("index", help=COMMANDS["index"][1])
+    i.add_argument("paths", nargs="*", help="报告文件或文件夹（默认 corpus/）")
+    a = sub.add_parser("ask", help=COMMANDS["ask"][1])
+    a.add_argument("question", help="问题，例如“平潭2022年新收了多少申请？”")
+    a.add_argument("--json", action="store_true")
     return ap
 
 

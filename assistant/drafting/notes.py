@@ -1,0 +1,203 @@
+"""Understanding bullet notes: who and which year, and which part of the report each bullet belongs to.
+
+Notes are loose: with or without headings, with any bullet marker. Headings decide when present;
+otherwise keyword rules (data below, not code) pick the part, so tuning them touches one table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..labels import PARTS
+
+# Categories a bullet can fall into: 总体情况's five parts (official labels), then sections 五 and 六.
+PROBLEMS, IMPROVEMENTS, OTHER = "问题", "改进", "其他事项"
+CATEGORIES: tuple[str, ...] = tuple(p.text for p in PARTS) + (PROBLEMS, IMPROVEMENTS, OTHER)
+_ACTIVE, _REQUEST, _MANAGEMENT, _PLATFORM, _OVERSIGHT = (p.text for p in PARTS)
+_BOTH = "问题及改进"  # a heading covering section 五 as a whole: its bullets are split by keywords
+
+# Heading words -> category; first match wins, so the more specific words come first.
+HEADING_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (OTHER, ("信息处理费", "其他需要报告", "其他事项", "收费")),
+    (_BOTH, ("问题及改进", "问题和改进", "存在的主要问题")),
+    (PROBLEMS, ("问题", "不足")),
+    (IMPROVEMENTS, ("改进", "下一步", "计划", "措施", "打算")),
+    (_REQUEST, ("依申请",)),
+    (_ACTIVE, ("主动公开",)),
+    (_MANAGEMENT, ("信息管理",)),
+    (_PLATFORM, ("平台",)),
+    (_OVERSIGHT, ("监督", "保障", "考核")),
+)
+
+# Lines that are headings even with no marker (Word headings arrive as bare lines), after dropping a
+# trailing 方面/情况/工作; a closed list, since "强化经费保障" is a bullet, not a heading.
+BARE_HEADINGS = frozenset(
+    {
+        "主动公开",
+        "政府信息主动公开",
+        "依申请公开",
+        "政府信息管理",
+        "信息管理",
+        "平台建设",
+        "公开平台建设",
+        "政府信息公开平台建设",
+        "监督保障",
+        "存在的问题",
+        "存在问题",
+        "主要问题",
+        "存在的主要问题",
+        "问题",
+        "不足",
+        "改进措施",
+        "改进",
+        "整改措施",
+        "下一步",
+        "下一步计划",
+        "问题及改进",
+        "存在的主要问题及改进",
+        "其他事项",
+        "其他需要报告的事项",
+        "信息处理费",
+    }
+)
+
+# Bullet keywords -> category with a weight; the highest total wins (ties: the earlier category).
+# Problems and plans outweigh topic words, since "政策解读形式仍需创新" is a problem about 主动公开.
+KEYWORD_RULES: dict[str, dict[str, int]] = {
+    OTHER: {"信息处理费": 10},
+    PROBLEMS: {"存在问题": 6, "不足": 5, "有待": 5, "不够": 5, "仍需": 5, "欠缺": 5, "短板": 5, "薄弱": 5},
+    IMPROVEMENTS: {"下一步": 6, "今后": 5, "明年": 5, "计划": 4, "拟": 3, "将继续": 5, "将进一步": 5, "将重点": 5},
+    _REQUEST: {"依申请": 4, "申请": 2, "答复": 2, "复议": 2, "诉讼": 2},
+    _ACTIVE: {"主动公开": 4, "解读": 2, "发布": 1, "回应": 1, "访谈": 1, "民意征集": 1, "新闻发布": 1},
+    _MANAGEMENT: {"信息管理": 4, "保密审查": 2, "规范性文件": 2, "三审三校": 2, "审核": 1, "清理": 1, "规章": 1},
+    _PLATFORM: {"平台": 2, "网站": 2, "新媒体": 2, "栏目": 1, "专栏": 1, "智能": 1, "公众号": 1},
+    _OVERSIGHT: {
+        "监督": 3,
+        "保障": 2,
+        "组织领导": 2,
+        "考核": 2,
+        "培训": 2,
+        "评议": 2,
+        "问责": 2,
+        "责任追究": 2,
+        "通报": 1,
+        "督促": 1,
+    },
+}
+
+_BULLET = re.compile(r"^\s*(?:[-*+•·●▪◦]|\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[)）])?\s*(?:[一二三四五六七八九十]+是)?")
+_MD_HEADING = re.compile(r"^\s*#+\s*(.*)$")
+_NUMBERED_HEADING = re.compile(r"^\s*[（(]?[一二三四五六七八九十]+[)）、.]\s*(.*)$")
+_HEADING_SUFFIX = re.compile(r"(?:方面|情况|工作)$")
+_META = re.compile(r"^\s*(机关|单位|机关名称|单位名称|报告单位|年度|报告年度)\s*[:：]\s*(.+?)\s*$")
+_TITLE = re.compile(r"^(?P<org>.+?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*(?:政府信息公开|政务公开)")
+_YEAR = re.compile(r"^((?:19|20)\d\d)\s*年?$")
+_END_PUNCT = "。；;，,、 "
+
+
+class NotesError(ValueError):
+    """Notes that cannot be drafted from (empty, or no body or year); the message is for the user."""
+
+
+@dataclass
+class Notes:
+    """Bullets grouped by category, in the order written, plus the body and year they are about."""
+
+    org: str
+    year: int
+    bullets: dict[str, list[str]] = field(default_factory=lambda: {c: [] for c in CATEGORIES})
+    # bullets no rule could place; they are drafted into section 六 and reported as a notice
+    unplaced: list[str] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def all_bullets(self) -> list[str]:
+        return [b for c in CATEGORIES for b in self.bullets[c]]
+
+
+def classify(bullet: str) -> str | None:
+    """The category a bullet's keywords point to, or None when no keyword matches."""
+    scores = {c: sum(w for k, w in rules.items() if k in bullet) for c, rules in KEYWORD_RULES.items()}
+    best = max(scores.values())
+    if best == 0:
+        return None
+    return next(c for c in CATEGORIES if scores.get(c) == best)
+
+
+def _heading_category(text: str) -> str | None:
+    return next((cat for cat, words in HEADING_RULES if any(w in text for w in words)), None)
+
+
+def _heading(line: str) -> str | None:
+    """The text of a heading line: markdown '#', '（一）…', a short line ending in a colon, or a bare
+    short line naming a part (how Word headings arrive)."""
+    if m := _MD_HEADING.match(line):
+        return m.group(1).strip()
+    if (m := _NUMBERED_HEADING.match(line)) and len(m.group(1)) <= 20 and "。" not in m.group(1):
+        return m.group(1).strip(" ：:")
+    stripped = line.strip()
+    if stripped.endswith(("：", ":")) and len(stripped) <= 20:
+        return stripped.rstrip("：:")
+    if _HEADING_SUFFIX.sub("", stripped) in BARE_HEADINGS:  # e.g. a Word heading "主动公开"
+        return stripped
+    return None
+
+
+def _is_title_line(line: str) -> bool:
+    """A bare title line such as "某某局2024年政府信息公开工作要点" (short, no sentence punctuation)."""
+    stripped = line.strip()
+    return len(stripped) <= 40 and not any(p in stripped for p in "，。；,;")
+
+
+def clean_bullet(line: str) -> str:
+    """A bullet without its marker and trailing punctuation, ready to be joined into a sentence."""
+    return _BULLET.sub("", line).strip().rstrip(_END_PUNCT).strip()
+
+
+def parse_notes(text: str, *, org: str | None = None, year: int | None = None) -> Notes:
+    """Group the bullets of `text` by category; flags win over what the notes say about body and year."""
+    if not text or not text.strip():
+        raise NotesError("要点为空：请提供本年度政府信息公开工作的要点（每行一条）。")
+    found_org, found_year = "", None
+    current: str | None = None
+    placed: list[tuple[str | None, str]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if m := _META.match(line):
+            key, value = m.groups()
+            if "年" in key and (y := _YEAR.match(value)):
+                found_year = int(y.group(1))
+            elif "年" not in key:
+                found_org = value
+            continue
+        heading = _heading(line)
+        title = _TITLE.match(heading if heading is not None else line.strip())
+        if title and (heading is not None or _is_title_line(line)):
+            found_org = found_org or title.group("org").strip()
+            found_year = found_year or int(title.group("year"))
+            current = None
+            continue
+        if heading is not None:
+            current = _heading_category(heading)
+            continue
+        if bullet := clean_bullet(line):
+            placed.append((current, bullet))
+    if not placed:
+        raise NotesError("要点中没有可用的内容：请每行写一条工作要点。")
+    notes = Notes(org=org or found_org, year=year or found_year or 0, text=text)
+    if not notes.org:
+        raise NotesError("未能从要点中识别机关名称，请用 --org 指定")
+    if not notes.year:
+        raise NotesError("未能从要点中识别报告年度，请用 --year 指定")
+    for heading_cat, bullet in placed:
+        cat = heading_cat
+        if cat == _BOTH:
+            cat = IMPROVEMENTS if classify(bullet) == IMPROVEMENTS else PROBLEMS
+        cat = cat or classify(bullet)
+        if cat is None:
+            notes.unplaced.append(bullet)
+            cat = OTHER
+        notes.bullets[cat].append(bullet)
+    return notes

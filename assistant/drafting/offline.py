@@ -1,0 +1,191 @@
+"""The offline drafting engine: the report's narrative from notes and tables, with no LLM.
+
+Each bullet is kept word for word (so every fact keeps its exact figure) and joined in the register
+of published reports ("2024年，…", "一是……；二是……"). The sentences about applications, 行政复议 and
+行政诉讼 are written from the tables themselves, so the narrative and the tables agree by construction.
+The engine adds no number of its own: every figure comes from the notes, the tables, or the year.
+
+Section 六 (decision): the notes' own statement about 信息处理费 when they have one; when they say
+nothing, "本年度未收取信息处理费。" (the usual case) plus a notice asking the user to confirm. A fee
+amount is never invented.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_ROWS, T3_TOTAL, T4_OUTCOMES, Template
+from ..report import Number
+from ..textnums import normalise
+from .notes import IMPROVEMENTS, OTHER, PROBLEMS, Notes
+
+OVERVIEW_LIMIT = 1000  # 总体情况 "篇幅原则上不超过一千字" (国办公开办函〔2021〕30号)
+NO_FEE = "本年度未收取信息处理费。"
+MISSING_PART = "（要点未涉及本部分，请补充。）"
+MISSING_PROBLEMS = "（要点未提供存在的主要问题及改进措施，请补充。）"
+_NUMERALS = "一二三四五六七八九十"
+_SENTENCE_END = re.compile(r"[。！？]")
+TABLE_LEADS: dict[str, str] = {
+    SECTIONS[1].text: "本年度主动公开政府信息情况见下表。",
+    SECTIONS[2].text: "本年度收到和处理政府信息公开申请情况见下表。",
+    SECTIONS[3].text: "本年度政府信息公开行政复议、行政诉讼情况见下表。",
+}
+
+
+class TableData(Protocol):
+    """The three tables a draft carries: spreadsheet.Tables, or a Report (both have these fields)."""
+
+    template: Template
+    table2: dict[str, list[Number | None]]
+    table3: dict[str, list[int | None]]
+    table4: list[int | None]
+
+
+def ordinal(i: int) -> str:
+    """Chinese ordinal words for 一是/二是…: 1 → 一, 12 → 十二."""
+    if i <= 10:
+        return _NUMERALS[i - 1]
+    return "十" + (_NUMERALS[i - 11] if i % 10 else "") if i < 20 else str(i)
+
+
+def join_points(bullets: Sequence[str]) -> str:
+    """One bullet as a sentence; several as "一是……；二是……。" (full stops when a bullet has sentences)."""
+    if not bullets:
+        return ""
+    if len(bullets) == 1:
+        return bullets[0] + "。"
+    sep = "。" if any(_SENTENCE_END.search(b) for b in bullets) else "；"
+    return sep.join(f"{ordinal(i)}是{b}" for i, b in enumerate(bullets, 1)) + "。"
+
+
+def _total(table3: dict[str, list[int | None]], label: str) -> int | None:
+    row = table3.get(label)
+    return row[-1] if row else None
+
+
+def _group_name(group: str) -> str:
+    """The short name of a result group: "（二）部分公开（区分处理的…）" → "部分公开"."""
+    return re.sub(r"^（.）|（.*$", "", group)
+
+
+def _group_totals(template: Template, table3: dict[str, list[int | None]]) -> list[tuple[str, int]]:
+    """Each result group of 表三 (予以公开, 部分公开, 不予公开…) with its 总计 summed over its rows."""
+    totals: dict[str, int] = {}
+    for row in T3_ROWS[template]:
+        group = row.group or (row.text if row.text.startswith("（") and row.text != T3_TOTAL else "")
+        value = _total(table3, row.text)
+        if group and value is not None:
+            totals[group] = totals.get(group, 0) + value
+    return [(_group_name(g), n) for g, n in totals.items()]
+
+
+def applications_sentence(template: Template, table3: dict[str, list[int | None]]) -> str:
+    """新收/上年结转/办结 with the breakdown and 结转下年度, from 表三's 总计 column."""
+    new, carried = _total(table3, T3_NEW), _total(table3, T3_CARRIED)
+    done, carry_next = _total(table3, T3_TOTAL), _total(table3, T3_CARRY_NEXT)
+    if new is None or done is None:
+        return ""
+    if new == 0 and not carried:
+        return "本年度未收到政府信息公开申请，无上年结转申请。"
+    text = f"本年度新收政府信息公开申请{new}件，"
+    text += f"上年结转{carried}件，" if carried else "无上年结转申请，"
+    breakdown = "、".join(f"{name}{n}件" for name, n in _group_totals(template, table3) if n)
+    text += f"办结{done}件" + (f"，其中{breakdown}" if breakdown else "")
+    if carry_next is not None:
+        text += f"；结转下年度继续办理{carry_next}件" if carry_next else "；无结转下年度继续办理的申请"
+    return text + "。"
+
+
+def _outcomes(values: Sequence[int | None]) -> str:
+    """The non-zero outcomes of one 表四 group (its first four cells): "结果维持2件、结果纠正1件"."""
+    return "、".join(f"{name}{v}件" for name, v in zip(T4_OUTCOMES[:4], values[:4], strict=True) if v)
+
+
+def reviews_sentence(table4: Sequence[int | None]) -> str:
+    """行政复议 and 行政诉讼 with their outcomes, from 表四; "未发生…" when there were none."""
+    if len(table4) != 15 or any(table4[i] is None for i in (4, 9, 14)):
+        return ""
+    review, direct, after = table4[0:5], table4[5:10], table4[10:15]
+    if review[4]:
+        parts = [f"因政府信息公开被申请行政复议{review[4]}件（{_outcomes(review)}）"]
+    else:
+        parts = ["未发生因政府信息公开被申请行政复议的情况"]
+    suits = direct[4] + after[4]
+    if suits:
+        groups = [(name, g) for name, g in (("未经复议直接起诉", direct), ("复议后起诉", after)) if g[4]]
+        detail = "；".join(f"{name}{g[4]}件，其中{_outcomes(g)}" for name, g in groups)
+        parts.append(f"被提起行政诉讼{suits}件（{detail}）")
+    else:
+        parts.append("未发生因政府信息公开被提起行政诉讼的情况")
+    return "本年度" + "；".join(parts) + "。"
+
+
+def table_sentences(tables: TableData | None) -> list[str]:
+    """The sentences written from the tables (for 依申请公开), empty when a table is missing."""
+    if tables is None:
+        return []
+    found = [applications_sentence(tables.template, tables.table3), reviews_sentence(tables.table4)]
+    return [s for s in found if s]
+
+
+def table_numbers(tables: TableData | None) -> str:
+    """Every figure the tables allow in the narrative (cells and the sums drafted from them), as text."""
+    if tables is None:
+        return ""
+    cells = [v for row in tables.table2.values() for v in row] + list(tables.table4)
+    cells += [v for row in tables.table3.values() for v in row]
+    sums = [n for _, n in _group_totals(tables.template, tables.table3)]
+    if len(tables.table4) == 15 and tables.table4[9] is not None and tables.table4[14] is not None:
+        sums.append(tables.table4[9] + tables.table4[14])
+    return " ".join(normalise(v) for v in cells + sums if v is not None)
+
+
+def part_text(bullets: Sequence[str]) -> str:
+    """One part of 总体情况 from its bullets, or a visible placeholder when the notes say nothing."""
+    return join_points(bullets) or MISSING_PART
+
+
+def intro(notes: Notes) -> str:
+    return (
+        f"{notes.year}年，{notes.org}认真贯彻落实《中华人民共和国政府信息公开条例》，"
+        "坚持以公开为常态、不公开为例外，扎实推进政府信息公开各项工作。"
+    )
+
+
+def overview(notes: Notes, bodies: dict[str, str]) -> str:
+    """Section 一's text from the part bodies; the intro goes first only if it keeps within the limit.
+
+    Notes too long for the limit are still drafted in full; the checker warns about the length.
+    """
+    parts = "\n".join(f"{label}\n{bodies[label]}" for label in bodies)
+    text = f"{intro(notes)}\n{parts}"
+    return text if _length(text) <= OVERVIEW_LIMIT else parts
+
+
+def _length(text: str) -> int:
+    return len(re.sub(r"\s", "", text))
+
+
+def problems(notes: Notes) -> tuple[str, list[str]]:
+    """Section 五: the problems, then the improvements, each as "一是……；二是……"."""
+    found, plans = notes.bullets[PROBLEMS], notes.bullets[IMPROVEMENTS]
+    if not found and not plans:
+        return MISSING_PROBLEMS, ["要点未提供存在的问题及改进措施，第五部分仅保留框架，请补充。"]
+    paragraphs = []
+    if found:
+        paragraphs.append(f"{notes.year}年，{notes.org}政府信息公开工作仍存在一些不足：{join_points(found)}")
+    if plans:
+        paragraphs.append(f"下一步，将重点从以下方面加以改进：{join_points(plans)}")
+    return "\n".join(paragraphs), []
+
+
+def fee_statement(notes: Notes) -> tuple[str, list[str]]:
+    """What section 六 must add about 信息处理费; see the module doc for notes that are silent on it."""
+    notices = []
+    if notes.unplaced:
+        notices.append(f"有{len(notes.unplaced)}条要点未能归类，已写入“六、其他需要报告的事项”，请核对。")
+    if any("信息处理费" in b or "收费" in b for b in notes.bullets[OTHER]):
+        return "", notices
+    return NO_FEE, [*notices, "要点未提及信息处理费，第六部分按“本年度未收取信息处理费”起草，请核实。"]

@@ -1,0 +1,257 @@
+"""Drafting from notes, offline engine: notes understanding, faithfulness, tables, the gate, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import pytest
+
+from assistant.cli import main
+from assistant.drafting import NotesError, allowed_numbers, draft
+from assistant.drafting.gate import COPY_THRESHOLD, similarity
+from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, classify, parse_notes
+from assistant.drafting.offline import NO_FEE, OVERVIEW_LIMIT, applications_sentence, reviews_sentence
+from assistant.labels import PARTS, SECTIONS, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
+from assistant.parser import parse_file
+from assistant.readers import read_file
+from assistant.settings import Settings
+from assistant.spreadsheet import load_tables
+from assistant.textnums import numbers_in
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / ".." / "shared" / "reports"
+DATA = Path(__file__).resolve().parent / "data"
+NOTES = DATA / "notes-pingtan-2024.md"
+TABLES = DATA / "tables-pingtan-2024.json"
+OFFLINE = Settings()
+EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def offline_env(tmp_path, monkeypatch):
+    """The CLI reads settings from the environment: no LLM and no corpus here, whatever the machine has."""
+    for name, value in {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "ASSISTANT_DATA_DIR": tmp_path / "data"}.items():
+        monkeypatch.setenv(name, str(value))
+
+
+@pytest.fixture(scope="module")
+def pingtan_2023():
+    return parse_file(REPORTS / "pingtan-2023.txt")
+
+
+@pytest.fixture(scope="module")
+def result(pingtan_2023):
+    return draft(NOTES.read_text(encoding="utf-8"), tables=load_tables(TABLES), prior=pingtan_2023, settings=OFFLINE)
+
+
+def test_tables_fixture_is_the_reference_data():
+    tables = load_tables(TABLES)
+    assert tables.table3 == EXPECTED["pingtan-2024.txt"]["table3"]
+    assert tables.table4 == EXPECTED["pingtan-2024.txt"]["table4"]
+
+
+# ── notes ──
+
+
+def test_headings_place_every_bullet():
+    notes = parse_notes(NOTES.read_text(encoding="utf-8"))
+    assert (notes.org, notes.year) == ("平潭综合实验区", 2024)
+    assert [len(notes.bullets[p.text]) for p in PARTS] == [3, 2, 2, 2, 2]
+    assert len(notes.bullets[PROBLEMS]) == 3 and len(notes.bullets[IMPROVEMENTS]) == 3
+    assert notes.bullets[OTHER] == ["本年度无收取信息处理费情况"] and not notes.unplaced
+
+
+def test_keyword_rules_place_bullets_without_headings():
+    text = """机关：某某区人民政府
+年度：2023
+1. 全年主动公开政府信息1200条，发布政策解读35篇
+2、全年办理依申请公开2件，均按期答复
+- 开展保密审查，清理规范性文件8件
+* 政府网站新增专栏3个，关停政务新媒体1个
+• 组织政务公开培训2场，纳入绩效考核
+- 政策解读形式仍需丰富
+- 下一步，将进一步提升答复质量
+- 本年度未收取信息处理费
+- 其他一件与政务公开无关的事
+"""
+    notes = parse_notes(text)
+    assert (notes.org, notes.year) == ("某某区人民政府", 2023)
+    assert [notes.bullets[p.text][0][:4] for p in PARTS] == ["全年主动", "全年办理", "开展保密", "政府网站", "组织政务"]
+    assert notes.bullets[PROBLEMS] == ["政策解读形式仍需丰富"]
+    assert notes.bullets[IMPROVEMENTS] == ["下一步，将进一步提升答复质量"]
+    assert notes.unplaced == ["其他一件与政务公开无关的事"]
+    assert classify("与政务公开无关") is None
+
+
+def test_word_headings_arrive_as_bare_lines(tmp_path):
+    doc = docx.Document()
+    doc.add_heading("某某县交通运输局2024年政府信息公开工作要点", 1)
+    doc.add_heading("主动公开", 2)
+    doc.add_paragraph("一是全年主动公开政府信息356条", style="List Bullet")
+    doc.add_paragraph("强化经费保障", style="List Bullet")
+    doc.add_heading("存在的问题", 2)
+    doc.add_paragraph("政策解读形式较为单一", style="List Bullet")
+    path = tmp_path / "notes.docx"
+    doc.save(path)
+    notes = parse_notes(read_file(path).text)
+    assert (notes.org, notes.year) == ("某某县交通运输局", 2024)
+    assert notes.bullets[PARTS[0].text] == ["全年主动公开政府信息356条", "强化经费保障"]
+    assert notes.bullets[PROBLEMS] == ["政策解读形式较为单一"]
+    assert main(["draft", str(path), "-o", str(tmp_path / "out.md")]) == 1  # no tables: the gate fails
+    assert "全年主动公开政府信息356条" in (tmp_path / "out.md").read_text(encoding="utf-8")
+
+
+def test_flags_override_notes():
+    notes = parse_notes(NOTES.read_text(encoding="utf-8"), org="某某局", year=2025)
+    assert (notes.org, notes.year) == ("某某局", 2025)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "要点为空"),
+        ("  \n\n ", "要点为空"),
+        ("年度：2024\n- 全年主动公开信息10条", "未能从要点中识别机关名称，请用 --org 指定"),
+        ("机关：某某局\n- 全年主动公开信息10条", "请用 --year 指定"),
+        ("# 某某局2024年政府信息公开工作要点\n", "没有可用的内容"),
+    ],
+)
+def test_bad_notes_raise_a_chinese_notes_error(text, message):
+    with pytest.raises(NotesError, match=message):
+        draft(text, settings=OFFLINE)
+
+
+# ── the offline draft of a real report's notes ──
+
+
+def test_every_note_figure_appears_and_none_is_invented(result):
+    notes = NOTES.read_text(encoding="utf-8")
+    text = result.report.text
+    assert numbers_in(notes) <= numbers_in(text)
+    assert numbers_in(text) <= allowed_numbers(notes, load_tables(TABLES), 2024)
+    for bullet in parse_notes(notes).all_bullets:
+        assert bullet in text
+
+
+def test_narrative_and_tables_agree(result):
+    t3 = EXPECTED["pingtan-2024.txt"]["table3"]
+    text = result.report.sections[SECTIONS[0].text]
+    assert f"新收政府信息公开申请{t3[T3_NEW][6]}件" in text
+    assert f"办结{t3[T3_TOTAL][6]}件" in text
+    assert "予以公开71件、部分公开29件、不予公开39件、无法提供75件、不予处理1件、其他处理3件" in text
+    assert "被申请行政复议7件（结果维持2件、结果纠正1件、其他结果3件、尚未审结1件）" in text
+    assert "被提起行政诉讼19件" in text
+    assert result.report.table3 == t3 and result.report.table4 == EXPECTED["pingtan-2024.txt"]["table4"]
+
+
+def test_register_structure_and_length(result):
+    report = result.report
+    assert list(report.sections) == [s.text for s in SECTIONS]
+    overview = report.sections[SECTIONS[0].text]
+    assert overview.startswith("2024年，平潭综合实验区")
+    assert all(f"\n{p.text}\n" in overview for p in PARTS)
+    assert "一是" in overview and "二是" in overview
+    assert len("".join(overview.split())) <= OVERVIEW_LIMIT
+    assert report.sections[SECTIONS[5].text] == "本年度无收取信息处理费情况。"
+    assert result.engine == "offline" and result.notices == []
+
+
+def test_check_passes_with_prior_year(result):
+    assert result.ok, result.findings
+    assert not [f for f in result.findings if f.rule == "D-COPY"]
+
+
+def test_zero_tables_say_none_received():
+    zero = EXPECTED["weishi-kaifaqu-2022.txt"]
+    assert applications_sentence("2021", zero["table3"]) == "本年度未收到政府信息公开申请，无上年结转申请。"
+    assert "未发生因政府信息公开被申请行政复议" in reviews_sentence(zero["table4"])
+    assert "未发生因政府信息公开被提起行政诉讼" in reviews_sentence(zero["table4"])
+
+
+def test_carried_applications_are_stated():
+    t3 = EXPECTED["pingtan-2025.txt"]["table3"]
+    sentence = applications_sentence("2021", t3)
+    assert f"结转下年度继续办理{t3[T3_CARRY_NEXT][6]}件" in sentence
+    assert t3[T3_CARRY_NEXT][6] > 0
+
+
+def test_silent_notes_get_the_no_fee_statement_with_a_notice():
+    result = draft("机关：某某局\n年度：2024\n- 全年主动公开信息10条", settings=OFFLINE)
+    assert result.report.sections[SECTIONS[5].text].startswith(NO_FEE)
+    assert any("信息处理费" in n for n in result.notices)
+    assert any("未提供统计表" in n for n in result.notices)
+
+
+def test_copied_sentences_are_flagged(pingtan_2023):
+    copied = "\n".join(
+        "- " + s
+        for s in (
+            "按照省政府办公厅相关工作要求设立规范性文件库，清理并集中发布现行有效行政规范性文件393件",
+            "常态化开展日监测、月通报，对信息公开错情、政策解读、重要信息转载等情况每月通报",
+        )
+    )
+    result = draft(f"机关：平潭综合实验区\n年度：2024\n{copied}", prior=pingtan_2023, settings=OFFLINE)
+    copies = [f for f in result.findings if f.rule == "D-COPY"]
+    assert len(copies) == 2 and all(f.severity == "warning" and "照搬往年表述" in f.message for f in copies)
+    assert similarity("今年我区主动公开信息", "今年我区主动公开信息") == 1.0 > COPY_THRESHOLD
+
+
+# ── CLI ──
+
+
+def test_cli_docx_round_trip(tmp_path, capsys):
+    out = tmp_path / "draft.docx"
+    prior = str(REPORTS / "pingtan-2023.txt")
+    code = main(["draft", str(NOTES), "--tables", str(TABLES), "--prior", prior, "-o", str(out)])
+    assert code == 0
+    assert "已写入最终稿" in capsys.readouterr().out
+    back = parse_file(out)
+    tables = load_tables(TABLES)
+    assert (back.table2, back.table3, back.table4) == (tables.table2, tables.table3, tables.table4)
+    assert (back.org, back.year) == ("平潭综合实验区", 2024)
+    assert main(["check", str(out), "--prior", prior]) == 0
+
+
+def test_cli_errors_exit_1_and_mark_the_draft(tmp_path, capsys):
+    data = json.loads(TABLES.read_text(encoding="utf-8"))
+    data["table3"][T3_NEW] = [300, 1, 0, 0, 0, 0, 301]  # no longer balances
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "draft.md"
+    assert main(["draft", str(NOTES), "--tables", str(bad), "-o", str(out)]) == 1
+    assert "未通过校验" in out.read_text(encoding="utf-8")
+    assert "错误" in capsys.readouterr().out
+
+
+def test_cli_bad_inputs_exit_2(tmp_path, capsys):
+    no_org = tmp_path / "notes.md"
+    no_org.write_text("年度：2024\n- 全年主动公开信息10条\n", encoding="utf-8")
+    garbage = tmp_path / "notes.docx"
+    garbage.write_bytes(b"PK\x03\x04 not really a docx")
+    bad_tables = tmp_path / "t.json"
+    bad_tables.write_text("{not json", encoding="utf-8")
+    out = str(tmp_path / "o.docx")
+    assert main(["draft", str(no_org), "-o", out]) == 2
+    assert "请用 --org 指定" in capsys.readouterr().err
+    assert main(["draft", str(no_org), "--org", "某某局", "-o", str(tmp_path / "o.pdf")]) == 2
+    assert ".docx 或 .md" in capsys.readouterr().err
+    assert main(["draft", str(garbage), "-o", out]) == 2
+    assert "无法读取" in capsys.readouterr().err
+    assert main(["draft", str(NOTES), "--tables", str(bad_tables), "-o", out]) == 2
+    assert "统计表有误" in capsys.readouterr().err
+    assert not Path(out).exists()
+
+
+def test_offline_draft_imports_no_heavy_library(tmp_path):
+    script = (
+        "import sys\nfrom assistant.cli import main\n"
+        f"code = main(['draft', {str(NOTES)!r}, '--tables', {str(TABLES)!r}, '-o', {str(tmp_path / 'o.docx')!r}])\n"
+        "print(code, sorted(m for m in ('langchain_core', 'chromadb', 'gradio', 'openai') if m in sys.modules))"
+    )
+    env = {"PATH": "/usr/bin:/bin", "ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.strip().splitlines()[-1] == "0 []"
