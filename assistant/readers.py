@@ -138,17 +138,13 @@ def _pick_reader(data: bytes, name: str) -> Reader:
         return _zip_reader(data, name)
     for magic, kind in _BINARY_MAGIC:
         if data.startswith(magic):
-            raise UnreadableError(
-                f"“{name}”是{kind}，不是可读取的报告文件（支持 PDF、Word .docx、网页、文本）"
-            )
+            raise UnreadableError(f"“{name}”是{kind}，不是可读取的报告文件（支持 PDF、Word .docx、网页、文本）")
     if suffix == ".pdf":
         raise UnreadableError(f"“{name}”不是有效的 PDF 文件（缺少 PDF 文件头），文件可能已损坏")
     if suffix == ".docx":
         raise UnreadableError(f"“{name}”不是有效的 Word（.docx）文件，文件可能已损坏")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableError(
-            f"“{name}”是无法识别的二进制文件（扩展名 {suffix or '无'}），不是报告文档或文本"
-        )
+        raise UnreadableError(f"“{name}”是无法识别的二进制文件（扩展名 {suffix or '无'}），不是报告文档或文本")
     if suffix in _HTML_SUFFIXES or _HTML_START.match(data[:4096]):
         return _read_html
     return _read_plain
@@ -210,9 +206,7 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> str:
     """Decode by BOM, a declared charset, strict UTF-8, strict GB18030, then a best guess; refuse garbage."""
     text = _decode_any(data, declared)
     if _garbage_ratio(text) > 0.1:
-        raise UnreadableError(
-            f"“{name}”无法识别为文本（可能是二进制文件或未知编码），请另存为 UTF-8 文本或 Word 文档"
-        )
+        raise UnreadableError(f"“{name}”无法识别为文本（可能是二进制文件或未知编码），请另存为 UTF-8 文本或 Word 文档")
     return text
 
 
@@ -234,16 +228,12 @@ def _decode_any(data: bytes, declared: str | None) -> str:
 
 def _codec_name(codec: str) -> str:
     """Web pages declaring GB2312/GBK often use GB18030 characters: decode with the superset."""
-    return (
-        "gb18030" if codec.lower().replace("-", "").replace("_", "") in {"gb2312", "gbk", "cp936"} else codec
-    )
+    return "gb18030" if codec.lower().replace("-", "").replace("_", "") in {"gb2312", "gbk", "cp936"} else codec
 
 
 def _garbage_ratio(text: str) -> float:
     bad = sum(
-        1
-        for ch in text
-        if ch == "\ufffd" or (unicodedata.category(ch) in {"Cc", "Co", "Cs"} and ch not in "\n\r\t\f")
+        1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) in {"Cc", "Co", "Cs"} and ch not in "\n\r\t\f")
     )
     return bad / max(len(text), 1)
 
@@ -290,9 +280,7 @@ def _docx_rows(tbl: Any, qn: Callable[[str], str]) -> Iterator[list[str]]:
 # ── PDF ─────────────────────────────────────────────────────────────────────────────────────────
 
 
-_PAGE_NUMBER = re.compile(
-    r"^\s*([-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(\s*[,，/]?\s*共\s*\d{1,4}\s*页)?)\s*$"
-)
+_PAGE_NUMBER = re.compile(r"^\s*([-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(\s*[,，/]?\s*共\s*\d{1,4}\s*页)?)\s*$")
 
 
 def _read_pdf(data: bytes, name: str) -> Document:
@@ -360,9 +348,7 @@ def _pdf_rows(table: Any) -> Iterator[list[str]]:
                 out.append(grid[r][c] or "")
                 continue
             x = col_x0[c] + tol
-            owner = next(
-                (b for b in table.cells if b[0] - tol <= x <= b[2] and b[1] - tol <= top + tol <= b[3]), None
-            )
+            owner = next((b for b in table.cells if b[0] - tol <= x <= b[2] and b[1] - tol <= top + tol <= b[3]), None)
             if owner is None:
                 out.append("")  # a hole in the ruling: keep the column
             elif owner[1] < top - tol and abs(owner[0] - col_x0[c]) <= tol:

@@ -127,16 +127,12 @@ def test_template_docx_tables_with_official_merges() -> None:
     labels = {cell for row in rows for cell in row}
     assert {row.text for row in T3_ROWS["2021"]} <= labels
     by_label = {
-        row[row.index("2.其他法律行政法规禁止公开")]: row
-        for row in rows
-        if "2.其他法律行政法规禁止公开" in row
+        row[row.index("2.其他法律行政法规禁止公开")]: row for row in rows if "2.其他法律行政法规禁止公开" in row
     }
     # two vMerge continuations ("" each), the label, then 7 blank value cells
     assert by_label["2.其他法律行政法规禁止公开"] == ["", "", "2.其他法律行政法规禁止公开"] + [""] * 7
     assert ["三、本年度办理结果", "（一）予以公开"] + [""] * 7 in rows  # gridSpan=2 emitted once
-    assert (
-        doc.text.index("二、主动公开政府信息情况") < doc.text.index("行政规范性文件") < doc.text.index("五、")
-    )
+    assert doc.text.index("二、主动公开政府信息情况") < doc.text.index("行政规范性文件") < doc.text.index("五、")
 
 
 # ── synthetic: tables with merged cells ─────────────────────────────────────────────────────────

@@ -1,0 +1,109 @@
+"""LLM settings entered in the web app: saved in the data folder, the key in its own 0600 file.
+
+The environment (settings.py) gives the defaults; what the user saves in 设置 overrides them for the app.
+The key is never sent back to the browser: the page only learns whether one is set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .settings import Settings
+
+CONFIG_FILE, KEY_FILE = "llm-settings.json", "llm-key"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Atomic write of a file only the owner can read (mkstemp creates it 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class LlmConfig:
+    """The saved LLM base URL, model and key of one data folder."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.config_path = Path(data_dir) / CONFIG_FILE
+        self.key_path = Path(data_dir) / KEY_FILE
+
+    def saved(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.config_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {k: str(data[k]) for k in ("base_url", "model") if data.get(k)}
+
+    def saved_key(self) -> str:
+        try:
+            return self.key_path.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def save(self, base_url: str, model: str, key: str = "") -> None:
+        """Save URL and model; a non-empty key replaces the saved one (an empty box keeps it)."""
+        base_url, model, key = base_url.strip(), model.strip(), key.strip()
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise ValueError("接口地址应以 http:// 或 https:// 开头")
+        write_private(self.config_path, json.dumps({"base_url": base_url, "model": model}, ensure_ascii=False))
+        if key:
+            write_private(self.key_path, key)
+
+    def clear_key(self) -> None:
+        self.key_path.unlink(missing_ok=True)
+
+    def apply(self, settings: Settings) -> Settings:
+        """The environment's settings with what was saved here on top."""
+        saved = self.saved()
+        return dataclasses.replace(
+            settings,
+            openai_base_url=saved.get("base_url", settings.openai_base_url),
+            llm_model=saved.get("model", settings.llm_model),
+            openai_api_key=self.saved_key() or settings.openai_api_key,
+        )
+
+
+def key_status(settings: Settings) -> str:
+    return "已设置" if settings.openai_api_key else "未设置"
+
+
+def check_connection(settings: Settings, timeout: float = 10.0) -> str:
+    """Call the endpoint once with a one-token request; a Chinese verdict either way."""
+    if not settings.llm_enabled:
+        return "未配置大模型：请填写接口地址或密钥后再测试。"
+    import openai
+
+    client = openai.OpenAI(
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url or None,
+        timeout=timeout,
+        max_retries=0,
+    )
+    try:
+        reply = client.chat.completions.create(
+            model=settings.llm_model, messages=[{"role": "user", "content": "你好"}], max_tokens=1
+        )
+    except openai.AuthenticationError:
+        return "连接失败：密钥无效或无权访问（401）。"
+    except openai.NotFoundError:
+        return f"连接失败：接口地址或模型“{settings.llm_model}”不存在（404）。"
+    except openai.RateLimitError:
+        return "连接失败：请求过于频繁或额度不足（429）。"
+    except openai.APITimeoutError:
+        return f"连接失败：{timeout:g} 秒内没有响应。"
+    except openai.APIConnectionError:
+        return f"连接失败：无法连接到 {settings.openai_base_url or 'OpenAI'}。"
+    except openai.APIError as exc:
+        return f"连接失败：{exc.__class__.__name__}：{str(exc)[:200]}"
+    return f"连接成功：模型“{reply.model or settings.llm_model}”已响应。"

@@ -1,0 +1,267 @@
+"""Retrieval and question-answering benchmark over the shared real reports, printed side by side.
+
+    /work/venv/bin/python benchmarks/bench_retrieval.py [--scales 1000,10000,100000]
+
+Measures: recall@1/@5 of BM25 alone, vector search alone and the fused hybrid (with the question's org/year
+as filters, as `ask` does, and without); exact-answer accuracy of numeric questions; the whole `ask` process
+offline; and at 1k/10k/100k chunks the index throughput, query latency p50/p95 and resident memory. Larger
+corpora are copies of the real chunks under made-up org names and years. Up to 10k chunks every copy goes
+the full path (its text varied, tokenised and embedded); at 100k the copies keep the real texts, whose
+tokens and embeddings are computed once and reused (plus the chunk's own header, so no two are equal):
+that measures the stores, not the embedder, whose own rate is printed separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant import corpus as corpus_module  # noqa: E402
+from assistant.ask import ask, scope  # noqa: E402
+from assistant.corpus import Chunk, Corpus  # noqa: E402
+from assistant.embeddings import HashEmbeddings  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+REPORTS = ROOT / ".." / "shared" / "reports"
+QUESTIONS = json.loads((Path(__file__).parent / "questions.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
+FILES = [p for p in sorted(REPORTS.iterdir()) if p.name in EXPECTED]
+FULL_PATH_LIMIT = 10_000
+METHODS = ("bm25", "vector", "hybrid")
+
+
+def index_real(data_dir: Path) -> tuple[Corpus, float, int]:
+    corpus = Corpus(Settings(data_dir=data_dir))
+    start = time.perf_counter()
+    summary = corpus.index(FILES)
+    return corpus, time.perf_counter() - start, summary.chunks
+
+
+def _target(corpus: Corpus, file: str) -> tuple[str, int]:
+    report = next(r for r in corpus.list_reports() if Path(r["source"]).name == file)
+    return report["org"], report["year"]
+
+
+def _hit(chunk: Chunk, target: tuple[str, int], item: dict) -> bool:
+    """The right report (org and year: a report saved as .txt and .html counts once), section and part."""
+    same = (chunk.org, chunk.year) == target and chunk.section == item["section"]
+    return same and (not item["part"] or chunk.part == item["part"])
+
+
+def recall(corpus: Corpus) -> dict[str, dict[str, tuple[float, float]]]:
+    """method -> {"scoped"/"unscoped": (recall@1, recall@5)}."""
+    results: dict[str, dict[str, tuple[float, float]]] = {}
+    items = QUESTIONS["retrieval"]
+    for method in METHODS:
+        for mode in ("scoped", "unscoped"):
+            at1 = at5 = 0
+            for item in items:
+                target = _target(corpus, item["file"])
+                if mode == "scoped":
+                    sc = scope(item["question"], corpus)
+                    org = sc.orgs[0] if len(sc.orgs) == 1 else None
+                    hits = corpus.search(sc.topic, k=5, org=org, year=sc.years or None, method=method)
+                else:
+                    hits = corpus.search(item["question"], k=5, method=method)
+                found = [_hit(h, target, item) for h in hits]
+                at1 += bool(found[:1] and found[0])
+                at5 += any(found)
+            results.setdefault(method, {})[mode] = (at1 / len(items), at5 / len(items))
+    return results
+
+
+def expected_value(item: dict) -> float:
+    tables = EXPECTED[item["file"]]
+    cells = [tables["table3"][row][col] for row, col in item.get("table3", [])]
+    return sum(cells + [tables["table4"][i] for i in item.get("table4", [])])
+
+
+def numeric_accuracy(corpus: Corpus, settings: Settings) -> tuple[int, int, list[str]]:
+    right, wrong = 0, []
+    for item in QUESTIONS["numeric"]:
+        answer = ask(item["question"], corpus, settings)
+        value = expected_value(item)
+        target = _target(corpus, item["file"])
+        cited = bool(answer.citations) and (answer.citations[0].org, answer.citations[0].year) == target
+        if f"为 {value:g} " in answer.answer and cited:
+            right += 1
+        else:
+            wrong.append(f"{item['question']} 期望 {value:g}，回答：{answer.answer[:60]}")
+    return right, len(QUESTIONS["numeric"]), wrong
+
+
+def ask_process_seconds(data_dir: Path, runs: int = 3) -> float:
+    """Wall time of `python -m assistant ask …` as a whole process, offline (median of runs)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    env["ASSISTANT_DATA_DIR"] = str(data_dir)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "assistant", "ask", "平潭近三年新收申请的变化"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def embedder_rate(texts: list[str]) -> float:
+    embedder = HashEmbeddings()
+    start = time.perf_counter()
+    embedder.embed_documents(texts)
+    return len(texts) / (time.perf_counter() - start)
+
+
+# ── scale: one child process per corpus size, so memory figures are its own ───────────────────
+
+
+class ReusedEmbeddings(HashEmbeddings):
+    """The hash embedder computing each distinct body once: a chunk's vector is its body's (cached) plus
+    its header's ("合成机关00042 2019年报告 一、总体情况"), so copies under other orgs stay distinct."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache: dict[str, np.ndarray] = {}
+
+    def _cached(self, text: str) -> np.ndarray:
+        if text not in self.cache:
+            self.cache[text] = self.embed_one(text)
+        return self.cache[text]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out = []
+        for text in texts:
+            header, _, body = text.partition("\n")
+            vector = self._cached(body) + 0.3 * self._cached(header)
+            out.append((vector / np.linalg.norm(vector)).tolist())
+        return out
+
+
+def reused_tokens(text: str) -> list[str]:
+    """jieba tokens of header and body, each distinct line tokenised once."""
+    return [t for line in text.split("\n") for t in _line_tokens(line)]
+
+
+_line_tokens = lru_cache(maxsize=None)(corpus_module.tokens)
+
+
+def scale_run(size: int, data_dir: Path) -> dict:
+    full = size <= FULL_PATH_LIMIT
+    if not full:  # the lighter path: tokens and vectors of the distinct real texts computed once
+        corpus_module.tokens = reused_tokens
+        corpus_module.make_embeddings = lambda settings: (ReusedEmbeddings(), "hash-768-reused")
+    corpus, _, real = index_real(data_dir)
+    rows = corpus.db.execute("SELECT text, org, year, template, section, part, source FROM chunks").fetchall()
+    by_source: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_source.setdefault(row[6], []).append(row)
+    reports = list(by_source.values())
+    start, added, copy, batch = time.perf_counter(), 0, 0, []
+    while real + added < size:
+        template = reports[copy % len(reports)]
+        org, year = f"合成机关{copy:05d}", 2015 + copy % 11
+        batch += [
+            Chunk(text.replace(o, org) if full else text, org, year, t, s, p, f"synthetic/{copy}")
+            for text, o, _, t, s, p, _ in template[: size - real - added]
+        ]
+        added += min(len(template), size - real - added)
+        copy += 1
+        if len(batch) >= corpus_module.ADD_BATCH or real + added >= size:
+            corpus.add_chunks(batch)
+            batch = []
+    build = time.perf_counter() - start
+    load_start = time.perf_counter()
+    corpus.search("政务公开", k=5)  # builds the in-memory BM25 index
+    bm25_load = time.perf_counter() - load_start
+    scoped, unscoped = [], []
+    for item in QUESTIONS["retrieval"]:
+        t0 = time.perf_counter()
+        sc = scope(item["question"], corpus)
+        corpus.search(sc.topic, k=5, org=sc.orgs[0] if sc.orgs else None, year=sc.years or None)
+        scoped.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        corpus.search(item["question"], k=5)
+        unscoped.append(time.perf_counter() - t0)
+    status = dict(
+        line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("Vm")
+    )
+    return {
+        "chunks": real + added,
+        "path": "full" if full else "reused",
+        "chunks_per_s": added / build if added else 0.0,
+        "bm25_load_s": bm25_load,
+        "scoped_ms": [np.percentile(scoped, q) * 1000 for q in (50, 95)],
+        "unscoped_ms": [np.percentile(unscoped, q) * 1000 for q in (50, 95)],
+        "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
+        "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024,
+    }
+
+
+def run_scale_child(size: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(size), "--data", tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="1000,10000,100000")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(scale_run(args.child, Path(args.data))))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        settings = Settings(data_dir=Path(tmp))
+        corpus, seconds, chunks = index_real(settings.data_dir)
+        texts = [t for (t,) in corpus.db.execute("SELECT text FROM chunks")]
+        print(f"语料：{len(FILES)} 份真实报告，{chunks} 个段落；完整索引（解析+分词+向量+入库）{seconds:.2f} 秒")
+        print(f"离线向量模型（hash）速度：{embedder_rate(texts):.0f} 段/秒\n")
+        n = len(QUESTIONS["retrieval"])
+        print(f"检索召回（{n} 个问题，每题指定报告与章节/部分）")
+        print(f"{'方法':<8}{'限定机关年度 R@1':>16}{'R@5':>8}{'不限定 R@1':>14}{'R@5':>8}")
+        for method, modes in recall(corpus).items():
+            (s1, s5), (u1, u5) = modes["scoped"], modes["unscoped"]
+            print(f"{method:<10}{s1:>14.3f}{s5:>10.3f}{u1:>14.3f}{u5:>8.3f}")
+        right, total, wrong = numeric_accuracy(corpus, settings)
+        print(f"\n数字问题精确答对：{right}/{total}（{right / total:.1%}）")
+        for line in wrong:
+            print(f"  答错：{line}")
+        print(f"离线 ask 整个进程耗时（中位数）：{ask_process_seconds(settings.data_dir):.2f} 秒\n")
+    print("规模测试（每个规模一个子进程；100k 为复用向量的轻量路径）")
+    print(f"{'段落数':>8}{'路径':>8}{'入库 段/秒':>12}{'BM25加载 s':>12}{'限定 p50/p95 ms':>18}"
+          f"{'不限定 p50/p95 ms':>20}{'RSS MB':>9}{'峰值 MB':>9}")  # fmt: skip
+    for size in (int(s) for s in args.scales.split(",") if s):
+        r = run_scale_child(size)
+        print(
+            f"{r['chunks']:>9}{r['path']:>9}{r['chunks_per_s']:>12.0f}{r['bm25_load_s']:>12.2f}"
+            f"{r['scoped_ms'][0]:>11.1f}/{r['scoped_ms'][1]:<7.1f}{r['unscoped_ms'][0]:>12.1f}/{r['unscoped_ms'][1]:<7.1f}"
+            f"{r['rss_mb']:>9.0f}{r['peak_rss_mb']:>9.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

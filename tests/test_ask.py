@@ -1,0 +1,154 @@
+"""Questions over the real reports: exact figures, trends, passages, no-answer cases, JSON and the LLM path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models import FakeListChatModel
+from langchain_core.runnables import RunnableLambda
+
+from assistant.ask import ask, scope
+from assistant.cli import main
+from assistant.corpus import Corpus
+from assistant.labels import SECTIONS, T3_NEW, T3_ROWS
+from assistant.settings import Settings
+
+from .conftest import REPORTS
+
+EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
+PINGTAN = "平潭综合实验区"
+
+
+def new_requests(name: str) -> int:
+    return EXPECTED[name]["table3"][T3_NEW][-1]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
+    Corpus(settings).index([REPORTS])
+    return settings
+
+
+@pytest.fixture(scope="module")
+def corpus(settings: Settings) -> Corpus:
+    return Corpus(settings)
+
+
+def test_numeric_question_is_exact_and_cites_the_year(corpus: Corpus, settings: Settings) -> None:
+    answer = ask("平潭2022年新收了多少政府信息公开申请？", corpus, settings)
+    assert f"为 {new_requests('pingtan-2022.txt')} 件" in answer.answer
+    [citation] = answer.citations
+    assert (citation.org, citation.year, citation.section) == (PINGTAN, 2022, SECTIONS[2].text)
+    assert citation.source.endswith("pingtan-2022.txt") and T3_NEW in citation.quote
+
+
+def test_relative_years_count_back_from_the_newest_report(corpus: Corpus, settings: Settings) -> None:
+    newest = corpus.years(PINGTAN)[-1]
+    answer = ask("平潭去年收到多少申请？", corpus, settings)
+    assert answer.citations[0].year == newest - 1
+    assert f"{newest - 1}年" in answer.answer
+    assert f"为 {new_requests(f'pingtan-{newest - 1}.txt')} 件" in answer.answer
+    assert scope("前年的问题和改进是怎么写的", corpus).years == [corpus.years()[-1] - 2]
+
+
+def test_trend_over_recent_years_is_computed(corpus: Corpus, settings: Settings) -> None:
+    years = corpus.years(PINGTAN)[-3:]
+    answer = ask("平潭近三年新收申请数量的变化趋势？", corpus, settings)
+    expected = {y: new_requests(f"pingtan-{y}.txt") for y in years}
+    assert answer.table is not None and answer.table[1:] == [[y, v] for y, v in expected.items()]
+    top = max(expected, key=expected.get)
+    assert f"最多的是 {top} 年（{expected[top]} 件）" in answer.answer
+    change = expected[years[-1]] - expected[years[0]]
+    assert f"{'增加' if change > 0 else '减少'} {abs(change)} 件" in answer.answer
+    assert [c.year for c in answer.citations] == years
+
+
+def test_which_year_most_uses_every_indexed_year(corpus: Corpus, settings: Settings) -> None:
+    answer = ask("平潭哪一年新收申请最多？", corpus, settings)
+    expected = {y: new_requests(f"pingtan-{y}.txt") for y in corpus.years(PINGTAN)}
+    assert [row[0] for row in answer.table[1:]] == sorted(expected)
+    top = max(expected, key=expected.get)
+    assert f"最多的是 {top} 年" in answer.answer
+
+
+def test_group_figures_and_table4(corpus: Corpus, settings: Settings) -> None:
+    t3, t4 = EXPECTED["huaian-shi-2024.pdf"]["table3"], EXPECTED["huaian-shi-2024.pdf"]["table4"]
+    withheld = sum(t3[row.text][-1] for row in T3_ROWS["2021"] if row.group == "（三）不予公开")
+    answer = ask("淮安2024年不予公开的理由有哪些？各多少件", corpus, settings)
+    assert f"不予公开为 {withheld} 件" in answer.answer and "属于行政查询事项" in answer.answer
+    assert f"行政复议案件为 {t4[4]} 件" in ask("淮安市行政复议案件有多少？", corpus, settings).answer
+    corrected = ask("淮安2024年行政诉讼结果纠正多少件", corpus, settings)
+    assert f"为 {t4[6] + t4[11]} 件" in corrected.answer and corrected.citations[0].section == SECTIONS[3].text
+
+
+def test_applicant_column_is_read_from_the_question(corpus: Corpus, settings: Settings) -> None:
+    answer = ask("平潭2021年自然人提出的申请有多少？", corpus, settings)
+    assert f"（自然人）为 {EXPECTED['pingtan-2021.txt']['table3'][T3_NEW][0]} 件" in answer.answer
+
+
+def test_narrative_question_cites_section_five(corpus: Corpus, settings: Settings) -> None:
+    answer = ask("平潭前年的问题和改进是怎么写的？", corpus, settings)
+    year = corpus.years(PINGTAN)[-3]
+    assert answer.citations[0].section == SECTIONS[4].text and answer.citations[0].year == year
+    assert answer.answer.startswith(f"据{PINGTAN}{year}年报告「{SECTIONS[4].text}」")
+    assert answer.citations[0].quote in answer.answer
+
+
+def test_no_answer_when_the_year_or_org_is_not_indexed(corpus: Corpus, settings: Settings) -> None:
+    assert ask("平潭2018年新收了多少申请？", corpus, settings).answer.startswith(
+        "语料库中没有平潭综合实验区2018年的报告"
+    )
+    assert "语料库中没有平潭综合实验区2016年的报告" in ask("平潭2016年的问题和改进怎么写的", corpus, settings).answer
+    unknown = ask("北京市2022年新收了多少申请？", corpus, settings)
+    assert unknown.answer.startswith("语料库中没有北京市的报告") and unknown.citations == []
+    assert ask("  ", corpus, settings).answer == "请输入要查询的问题。"
+
+
+def test_empty_corpus_says_so(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert "语料库为空" in ask("平潭2022年新收了多少申请？", Corpus(settings), settings).answer
+
+
+def test_json_form(
+    corpus: Corpus, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ask("平潭近三年新收申请的变化", corpus, settings).to_json()
+    assert set(data) == {"answer", "citations", "table"}
+    assert set(data["citations"][0]) == {"org", "year", "section", "source", "quote"}
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert main(["ask", "平潭2022年新收了多少申请？", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["citations"][0]["year"] == 2022 and "74" in printed["answer"]
+
+
+# ── the LLM path, against fake chat models ──────────────────────────────────────────────────
+
+
+QUESTION = "平潭2022年存在的主要问题是什么？"
+
+
+def test_llm_answer_grounded_in_context_is_used(corpus: Corpus, settings: Settings) -> None:
+    text = "据平潭综合实验区2022年报告，主要问题是重大行政决策预公开程度需进一步加强，意见征集形式较为单一。"
+    answer = ask(QUESTION, corpus, settings, llm=FakeListChatModel(responses=[text]))
+    assert answer.answer == text and answer.notices == []
+    assert answer.citations[0].section == SECTIONS[4].text and answer.citations[0].year == 2022
+
+
+def test_llm_answer_with_an_invented_number_falls_back(corpus: Corpus, settings: Settings) -> None:
+    invented = "平潭综合实验区2022年共有 987 项问题未整改。"
+    answer = ask(QUESTION, corpus, settings, llm=FakeListChatModel(responses=[invented]))
+    assert answer.answer.startswith(f"据{PINGTAN}2022年报告「{SECTIONS[4].text}」")
+    assert "987" not in answer.answer and "987" in answer.notices[0] and "原文摘录" in answer.notices[0]
+
+
+def test_llm_failure_falls_back_with_a_notice(corpus: Corpus, settings: Settings) -> None:
+    def timeout(_: object) -> str:
+        raise TimeoutError("模拟超时")
+
+    answer = ask(QUESTION, corpus, settings, llm=RunnableLambda(timeout))
+    assert answer.answer.startswith(f"据{PINGTAN}2022年报告") and "TimeoutError" in answer.notices[0]
