@@ -37,6 +37,8 @@ _SPACES = str.maketrans(
     {"\u3000": " ", "\xa0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": ""}
 )
 _CELL_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_MD_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_MD_RULE = re.compile(r"^[\s|:\-]+$")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Binary types people upload by mistake, named so the message says what the file is.
 _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -109,7 +111,7 @@ def read_bytes(data: bytes, name: str, max_bytes: int = 50 * MB) -> Document:
 
 def read_text(text: str, source: str = PASTED) -> Document:
     """Wrap text pasted from a web page or editor (tabs of copied tables kept)."""
-    return Document(_non_empty(_clean(text), source), source, "text")
+    return Document(_non_empty(_plain(text), source), source, "text")
 
 
 # ── dispatch ────────────────────────────────────────────────────────────────────────────────────
@@ -239,7 +241,19 @@ def _garbage_ratio(text: str) -> float:
 
 
 def _read_plain(data: bytes, name: str) -> Document:
-    return Document(_non_empty(_clean(_decode(data, name)), name), name, "text")
+    return Document(_non_empty(_plain(_decode(data, name)), name), name, "text")
+
+
+def _plain(text: str) -> str:
+    """Plain or Markdown text; pipe tables ("| 规章 | 0 | 0 | 0 |", as our .md export writes them)
+    become tab-separated rows like every other table, their "|---|" rule lines dropped."""
+    lines = []
+    for line in _clean(text).split("\n"):
+        if not (row := _MD_ROW.match(line)):
+            lines.append(line)
+        elif not _MD_RULE.match(line):
+            lines.append("\t".join(_cell(c) for c in row.group(1).split("|")))
+    return "\n".join(lines)
 
 
 # ── docx ────────────────────────────────────────────────────────────────────────────────────────

@@ -153,3 +153,16 @@ def test_gridless_pdf_text_with_wrapped_labels_and_values_between_the_halves():
     lines.append("四、政府信息公开行政复议、行政诉讼情况")
     report = parse_text("\n".join(lines))
     assert report.table3 == expected
+
+
+def test_markdown_export_parses_back(tmp_path):
+    # a draft saved as .md must be checkable: its pipe tables read like any other table
+    from assistant.export import to_markdown
+
+    for name in ("huaian-shi-2024.pdf", "pingtan-2020.txt"):
+        report = parse_file(REPORTS / name)
+        path = tmp_path / f"{name}.md"
+        path.write_text(to_markdown(report), encoding="utf-8")
+        back = parse_file(path)
+        assert (back.org, back.year, back.template) == (report.org, report.year, report.template)
+        assert (back.table2, back.table3, back.table4) == (report.table2, report.table3, report.table4)

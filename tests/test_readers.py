@@ -349,3 +349,13 @@ def test_corrupt_docx() -> None:
     assert "损坏" in _unreadable(broken, "broken.docx")
     assert "损坏" in _unreadable(_docx_bytes()[:2000], "cut.docx")
     assert "不是有效的 Word" in _unreadable("纯文本".encode(), "text.docx")
+
+
+def test_markdown_pipe_tables_become_tab_rows(tmp_path):
+    path = tmp_path / "draft.md"
+    table = "| 信息内容 | 本年制发件数 |\n|---|:---:|\n| 规章 | 3 |\n| 行政规范性文件 |  |\n"
+    path.write_text(f"# 标题\n\n{table}", encoding="utf-8")
+    lines = read_file(path).text.split("\n")
+    assert "信息内容\t本年制发件数" in lines
+    assert "规章\t3" in lines and "行政规范性文件\t" in lines
+    assert not any(set(line) <= set("|-: ") and line for line in lines)
