@@ -132,9 +132,9 @@ def _spaced(fragment: str) -> str:
 def _heading_re(numeral: str, key: str) -> re.Pattern[str]:
     # "四、" then, within the heading, the key; no digits in between (so table rows such as
     # "四、结转下年度继续办理 0 0 …" are not mistaken for a heading)
-    # and the heading's tail up to its closing 情况/事项 ("六、其他需要报告的事项")
+    # and the heading's tail: up to its closing 情况/事项 ("六、其他需要报告的事项"), else to the line end
     return re.compile(
-        rf"{numeral}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?{_spaced(key)}(?:[^\d。；，\n]{{0,12}}?(?:情况|事项))?"
+        rf"{numeral}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?{_spaced(key)}(?:[^\d。；，\n]{{0,12}}?(?:情况|事项|措施)|[^\d。；，\n]{{0,12}}(?=\n))?"
     )
 
 

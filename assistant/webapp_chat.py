@@ -10,16 +10,23 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .labels import SECTION_NUMERALS, SECTIONS
+from .labels import SECTION_NUMERALS
 
 Kind = Literal["replace", "show", "check", "revise", "ask", "notes", "help"]
 
 _NUMERAL = f"[{SECTION_NUMERALS}1-6]"
-# a section named by its number ("第五部分", "五、", "第5节") or by a key word of its heading
-_SECTION_NAMES = {label.key: i for i, label in enumerate(SECTIONS)} | {
+# a section named by its number ("第五部分", "五、", "第5节") or by words of its heading
+_SECTION_NAMES = {
+    "总体情况": 0,
+    "主动公开政府信息情况": 1,
+    "申请情况": 2,
+    "行政复议": 3,
+    "行政诉讼": 3,
     "存在的主要问题": 4,
     "问题及改进": 4,
+    "改进情况": 4,
     "主要问题": 4,
+    "其他需要报告": 5,
     "其他事项": 5,
 }
 _SECTION_REF = f"(?:第?({_NUMERAL})(?:部分|节|、)|({'|'.join(map(re.escape, _SECTION_NAMES))}))"

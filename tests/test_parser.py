@@ -166,3 +166,24 @@ def test_markdown_export_parses_back(tmp_path):
         back = parse_file(path)
         assert (back.org, back.year, back.template) == (report.org, report.year, report.template)
         assert (back.table2, back.table3, back.table4) == (report.table2, report.table3, report.table4)
+
+
+def test_heading_variants_are_found_in_order():
+    text = "\n".join(
+        [
+            "某某局2023年政府信息公开工作年度报告",
+            "一、总体情况",
+            "2023年，我局……（一）主动公开情况……",
+            "二、主动公开政府信息",
+            "三、收到和处理政府信息公开申请",
+            "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况",
+            "五、政府信息公开工作存在的主要问题和整改措施",
+            "问题是……",
+            "六、其他事项",
+            "本年度未收取信息处理费。",
+        ]
+    )
+    report = parse_text(text)
+    assert list(report.sections) == [s.text for s in SECTIONS]
+    assert report.sections[SECTIONS[4].text] == "问题是……"
+    assert report.sections[SECTIONS[5].text] == "本年度未收取信息处理费。"
