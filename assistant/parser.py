@@ -44,7 +44,7 @@ Cell = Number | None
 Row = tuple[Cell, ...]
 
 BLANK_MARKS = {"/", "／", "—", "——", "-", "－", "–", "无", "\\"}
-VALUE_START = set("0123456789/／—－–-\\\t")
+VALUE_START = set("0123456789/／—－–-+\\\t")
 VALUE_CHARS = VALUE_START | set(".,， \n")
 MAX_DIGITS = 7  # no cell of these tables is a count of ten million or more
 MAX_COMBINATIONS = 200_000
@@ -242,9 +242,9 @@ def _cell(token: str) -> Cell | str:
     token = token.replace(",", "").replace("，", "")
     if token in BLANK_MARKS or token == "":
         return None
-    if re.fullmatch(r"-?(0|[1-9]\d*)", token):
+    if re.fullmatch(r"[-+]?(0|[1-9]\d*)", token):
         return int(token)
-    if re.fullmatch(r"-?(0|[1-9]\d*)\.\d+", token):
+    if re.fullmatch(r"[-+]?(0|[1-9]\d*)\.\d+", token):
         return float(token)
     return token
 

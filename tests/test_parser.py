@@ -187,3 +187,21 @@ def test_heading_variants_are_found_in_order():
     assert list(report.sections) == [s.text for s in SECTIONS]
     assert report.sections[SECTIONS[4].text] == "问题是……"
     assert report.sections[SECTIONS[5].text] == "本年度未收取信息处理费。"
+
+
+def test_2019_table2_signed_cells_in_a_real_table():
+    text = "\n".join(
+        [
+            "某某局2019年政府信息公开工作年度报告",
+            "二、主动公开政府信息情况",
+            "第二十条第（五）项",
+            "信息内容\t上一年项目数量\t本年增/减\t处理决定数量",
+            "行政许可\t396\t+44\t2278",
+            "其他对外管理服务事项\t10\t-3\t/",
+            "三、收到和处理政府信息公开申请情况",
+        ]
+    )
+    report = parse_text(text)
+    assert report.template == "2019"
+    assert report.table2["行政许可"] == [396, 44, 2278]
+    assert report.table2["其他对外管理服务事项"] == [10, -3, None]
