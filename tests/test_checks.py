@@ -427,3 +427,9 @@ def test_fee_not_mentioned_2021_only():
     old = make_report("2019")
     old.sections[SIX] = "无其他需要报告的事项。"
     assert "S-FEE" not in codes(old)
+
+
+def test_no_review_application_is_not_read_as_no_disclosure_application():
+    report = make_report(sections={OVERVIEW: "本年度未收到行政复议申请。"})
+    report.table3[T3_NEW] = [1, 0, 0, 0, 0, 0, 1]
+    assert not [f for f in check(report) if f.message.startswith("正文称未收到申请")]

@@ -98,6 +98,7 @@ def table_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
 
 
 _NONE_APPLICATIONS = re.compile(r"(?:未|没有|暂未|尚未|均未)(?:收到|接到|受理|接收|发生)[^。；;，,\d]{0,15}申请")
+_OTHER_APPLICATIONS = re.compile(r"复议|诉讼|举报|投诉|信访")  # "未收到行政复议申请" is not about 表三
 _NONE_CASES = re.compile(r"(?<!尚)(?:未|没有|未有|无|暂无|均未)[^。；;，,\d]{0,20}?(行政复议|行政诉讼)")
 _NOT_ABOUT_COUNT = re.compile(r"纠正|纠错|败诉|撤销|确认违法")
 
@@ -116,7 +117,8 @@ def none_contradicts(report: Report, prior: Report | None) -> Iterator[Issue]:
         cases["行政诉讼"] = t4[9] + t4[14]
     where = f"section:{OVERVIEW}"
     for sentence in _overview_sentences(report):
-        if new and new[-1] and _NONE_APPLICATIONS.search(sentence):
+        none = _NONE_APPLICATIONS.search(sentence)
+        if new and new[-1] and none and not _OTHER_APPLICATIONS.search(none.group()):
             yield Issue(f"正文称未收到申请，但表三本年新收为 {num(new[-1])} 件：「{shorten(sentence)}」", where)
         for match in _NONE_CASES.finditer(sentence):
             rest = sentence[match.start() : match.end() + 12]
