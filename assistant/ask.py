@@ -41,6 +41,11 @@ class Citation:
     section: str
     source: str
     quote: str
+    page: int | None = None  # for a passage of a PDF source: the page the cited chunk starts on
+
+    def where(self) -> str:
+        """ "平潭综合实验区2022年报告「五、…」第3页", as the CLI prints a source."""
+        return f"{self.org}{self.year}年报告「{self.section}」" + (f"第{self.page}页" if self.page else "")
 
 
 @dataclass
@@ -412,7 +417,7 @@ def extract(question: str, chunks: list[Chunk]) -> str:
 
 def _cite_chunk(question: str, chunk: Chunk) -> Citation:
     best = _ranked(question, chunk)
-    return Citation(chunk.org, chunk.year, chunk.section, chunk.source, best[0][1][:120] if best else "")
+    return Citation(chunk.org, chunk.year, chunk.section, chunk.source, best[0][1][:120] if best else "", chunk.page)
 
 
 def _context(chunks: list[Chunk]) -> str:

@@ -180,7 +180,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"提示：{notice}", file=sys.stderr)
     print(answer.answer)
     for c in answer.citations:
-        print(f"  出处：{c.org}{c.year}年报告「{c.section}」（{c.source}）：{c.quote}")
+        print(f"  出处：{c.where()}（{c.source}）：{c.quote}")
     return EXIT_OK
 
 

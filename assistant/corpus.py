@@ -2,9 +2,16 @@
 
 Two stores live in the data folder: a SQLite file (which files were indexed with which content hash, each
 parsed report with its tables, every chunk's text and jieba tokens) and a Chroma collection (the chunk
-vectors, with org/year/section metadata for filtering). Figures are looked up in the parsed tables, never
-retrieved as text. Retrieval fuses vector search with BM25 over jieba tokens by reciprocal rank fusion.
-With `settings.chroma_url` the vectors go to a Chroma server instead; the SQLite store stays local.
+vectors, with org/year/section/page metadata for filtering). Figures are looked up in the parsed tables,
+never retrieved as text. Retrieval fuses vector search with BM25 over jieba tokens by reciprocal rank fusion.
+A PDF chunk carries the page its text starts on, found through the reader's page breaks.
+
+With `settings.chroma_url` a Chroma server holds everything another machine needs: the chunk vectors (their
+documents are the indexed text, so chunk texts and tokens can be rebuilt) and a second collection,
+"nianbao_reports", of parsed Report JSON (id = the file's sha256, metadata org/year/template/source/findings/
+embedder). The local SQLite file is then a cache: before each lookup (at most every SYNC_SECONDS) it takes in
+reports the server gained and drops those it lost, so a fresh data folder answers from the shared corpus, and a
+file whose content the server already holds is not indexed again.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import hashlib
 import math
 import re
 import sqlite3
+import time
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,11 +33,14 @@ import numpy as np
 
 from .embeddings import EmbeddingError, make_embeddings, tokens
 from .labels import SECTIONS
+from .readers import PAGE_BREAK, Document
 from .report import Report
 from .settings import Settings
 from .textnums import sentences
 
 if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
     from langchain_chroma import Chroma  # heavy: imported when the corpus opens
 
 SUFFIXES = frozenset({".pdf", ".docx", ".html", ".htm", ".shtml", ".txt", ".md"})
@@ -37,6 +49,12 @@ RRF_K = 60
 ADD_BATCH = 2000
 # up to this many chunks pass a search's filters: their vectors are scored exactly (see _vector_top)
 EXACT_LIMIT = 300
+REPORTS_COLLECTION = "nianbao_reports"
+# a long-lived corpus (the web app) looks for other machines' changes on the server at most this often
+SYNC_SECONDS = 5.0
+SYNC_BATCH = 50
+# the first characters of a chunk, without whitespace, that locate it in its document
+PAGE_KEY_CHARS = 24
 Progress = Callable[[int, int, str], None]
 Method = Literal["hybrid", "bm25", "vector"]
 
@@ -49,6 +67,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, org TEXT NOT NULL, year INTEGER, template TEXT NOT NULL,
     section TEXT NOT NULL, part TEXT NOT NULL, page INTEGER, text TEXT NOT NULL, tokens TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
+CREATE TABLE IF NOT EXISTS shared (sha256 TEXT PRIMARY KEY, source TEXT NOT NULL);
 """
 
 
@@ -121,10 +140,37 @@ def chunk_report(report: Report, size: int = CHUNK_CHARS) -> list[tuple[str, str
     return out
 
 
+def chunk_pages(text: str, pieces: Sequence[str]) -> list[int | None]:
+    """The 1-based page each piece starts on, from where its first characters sit in the document text
+    (pages separated by the readers' PAGE_BREAK); None when they are not found. Whitespace is ignored, since
+    the parser and the chunker re-join lines; pieces come in reading order, so each is looked for after the
+    one before it first (a repeated sentence such as "无。" then lands on its own page)."""
+    compact = ["".join(page.split()) for page in text.split(PAGE_BREAK)]
+    starts = [0]
+    for page in compact[:-1]:
+        starts.append(starts[-1] + len(page))
+    flat, cursor, pages = "".join(compact), 0, []
+    for piece in pieces:
+        key = "".join(piece.split())[:PAGE_KEY_CHARS]
+        at = flat.find(key, cursor)
+        at = flat.find(key) if at < 0 else at
+        if key and at >= 0:
+            pages.append(bisect_right(starts, at))
+            cursor = at + 1
+        else:
+            pages.append(None)
+    return pages
+
+
 def _index_text(chunk: Chunk) -> str:
     """What is embedded and BM25-indexed: a header naming the report and headings ("问题及改进"), then the
-    text, so a question naming an org, a year or a section finds the chunk without filters too."""
+    text, so a question naming an org, a year or a section finds the chunk without filters too. The header
+    is one line (org, section and part have no line breaks), so `_chunk_text` gets the text back."""
     return f"{chunk.org}{chunk.year}年报告 {chunk.section} {chunk.part}\n{chunk.text}"
+
+
+def _chunk_text(indexed: str) -> str:
+    return indexed.split("\n", 1)[-1]
 
 
 # ── BM25 over jieba tokens ───────────────────────────────────────────────────────────────────
@@ -229,37 +275,48 @@ class Corpus:
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise CorpusError(f"无法使用数据文件夹 {settings.data_dir}：{exc}") from exc
-        self._vectors = self._open_vectors()
         self._lexicon: _Lexicon | None = None
-
-    def _open_vectors(self) -> Chroma:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-        from langchain_chroma import Chroma
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        self._synced_at = -math.inf
         try:
-            if self.settings.chroma_url:
-                url = urlparse(self.settings.chroma_url)
-                client = chromadb.HttpClient(
-                    host=url.hostname or "localhost",
-                    port=url.port or (443 if url.scheme == "https" else 8000),
-                    ssl=url.scheme == "https",
-                    settings=chroma_settings,
-                )
-            else:
-                client = chromadb.PersistentClient(
-                    path=str(self.settings.data_dir / "chroma"), settings=chroma_settings
-                )
-            return Chroma(
-                collection_name=_collection_name(self.embedder),
-                embedding_function=self.embeddings,
-                client=client,
-                collection_metadata={"hnsw:space": "cosine"},
+            client = self._client()
+            self._vectors = self._open_vectors(client)
+            # the parsed reports, shared with the other machines using the server; no embedder (see _share)
+            self._shared = (
+                client.get_or_create_collection(REPORTS_COLLECTION, embedding_function=None)
+                if settings.chroma_url
+                else None
             )
         except Exception as exc:  # connection refused, bad URL, damaged store: one clear message
-            where = self.settings.chroma_url or self.settings.data_dir / "chroma"
-            raise CorpusError(f"无法打开向量库（{where}）：{exc}") from exc
+            raise CorpusError(f"无法打开向量库（{self._where_stored}）：{exc}") from exc
+
+    @property
+    def _where_stored(self) -> str:
+        return self.settings.chroma_url or str(self.settings.data_dir / "chroma")
+
+    def _client(self) -> ClientAPI:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if not self.settings.chroma_url:
+            return chromadb.PersistentClient(path=str(self.settings.data_dir / "chroma"), settings=chroma_settings)
+        url = urlparse(self.settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+
+    def _open_vectors(self, client: ClientAPI) -> Chroma:
+        from langchain_chroma import Chroma
+
+        return Chroma(
+            collection_name=_collection_name(self.embedder),
+            embedding_function=self.embeddings,
+            client=client,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
 
     # ── ingestion ──
 
@@ -286,8 +343,8 @@ class Corpus:
         return summary
 
     def _index_file(self, path: Path, summary: IndexSummary) -> None:
-        from .parser import parse_file
-        from .readers import UnreadableError
+        from .parser import parse_document
+        from .readers import UnreadableError, read_file
 
         source = str(path)
         try:
@@ -296,11 +353,12 @@ class Corpus:
             summary.failed.append((source, f"无法读取文件：{exc.strerror or exc}"))
             return
         known = self.db.execute("SELECT sha256, embedder FROM files WHERE path = ?", (source,)).fetchone()
-        if known == (digest, self.embedder):
+        if self._unchanged(source, digest, known):
             summary.skipped.append(source)
             return
         try:
-            report = parse_file(path)
+            document = read_file(path)
+            report = parse_document(document)
         except UnreadableError as exc:
             summary.failed.append((source, str(exc)))
             return
@@ -308,24 +366,62 @@ class Corpus:
             summary.failed.append((source, "未识别出机关、年度或章节，不像是政府信息公开工作年度报告"))
             return
         self._delete(source)
-        summary.chunks += self._store(report, source)
+        summary.chunks += self._store(report, document, digest)
         self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (source, digest, self.embedder))
         self.db.commit()
         (summary.updated if known else summary.added).append(source)
 
-    def _store(self, report: Report, source: str) -> int:
-        """Write one parsed report: its tables and JSON to SQLite, its chunks to SQLite and Chroma."""
+    def _unchanged(self, source: str, digest: str, known: tuple[str, str] | None) -> bool:
+        """Locally: these bytes were indexed with this embedder. With a server: the server holds these bytes
+        with this embedder, indexed here or on another machine (then an older version indexed from here
+        under this path is withdrawn)."""
+        if self._shared is None:
+            return known == (digest, self.embedder)
+        held = self._shared.get(ids=[digest], include=["metadatas"])["metadatas"]
+        if not held or held[0].get("embedder") != self.embedder:
+            return False
+        if known and held[0]["source"] != source:
+            self._delete(source)
+        self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (source, digest, self.embedder))
+        self.db.commit()
+        return True
+
+    def _store(self, report: Report, document: Document, digest: str) -> int:
+        """Write one parsed report: its tables and JSON to SQLite (and the server), its chunks to SQLite and
+        Chroma, each with the page it starts on when the document has pages."""
         from .checks import check
 
         findings = len(check(report)) + len(report.parse_findings)
+        self._save_report(report, document.source, findings)
+        meta = {"org": report.org, "year": report.year, "template": report.template, "source": document.source}
+        pieces = chunk_report(report)
+        pages = chunk_pages(document.text, [body for _, _, body in pieces]) if document.pages else []
+        chunks = [
+            Chunk(body, section=s, part=p, page=pages[i] if pages else None, **meta)
+            for i, (s, p, body) in enumerate(pieces)
+        ]
+        self.add_chunks(chunks)
+        if self._shared is not None:
+            self._share(self._shared, report, document.source, digest, findings)
+        return len(chunks)
+
+    def _save_report(self, report: Report, source: str, findings: int) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?)",
             (source, report.org, report.year, report.template, findings, report.model_dump_json()),
         )
+
+    def _share(self, shared: Collection, report: Report, source: str, digest: str, findings: int) -> None:
+        """Put the parsed report on the server. The collection is never searched by vector, so each entry
+        gets the same one-dimensional placeholder instead of an embedding (and no embedder downloads one)."""
         meta = {"org": report.org, "year": report.year, "template": report.template, "source": source}
-        chunks = [Chunk(body, section=s, part=p, **meta) for s, p, body in chunk_report(report)]
-        self.add_chunks(chunks)
-        return len(chunks)
+        shared.upsert(
+            ids=[digest],
+            documents=[report.model_dump_json()],
+            embeddings=[[1.0]],
+            metadatas=[{**meta, "findings": findings, "embedder": self.embedder}],
+        )
+        self.db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?)", (digest, source))
 
     def add_chunks(self, chunks: list[Chunk]) -> None:
         """Store one source's chunks: text and jieba tokens in SQLite, vectors in Chroma (in batches, since
@@ -341,8 +437,9 @@ class Corpus:
                     for cid, c, t in zip(ids, batch, texts, strict=True)
                 ],
             )
-            fields = ("org", "year", "template", "section", "part", "source")
-            metadatas = [{f: getattr(c, f) for f in fields} for c in batch]
+            fields = ("org", "year", "template", "section", "part", "source", "page")
+            # Chroma metadata has no null: a chunk without a page has no "page" key
+            metadatas = [{f: v for f in fields if (v := getattr(c, f)) is not None} for c in batch]
             self._vectors.add_texts(texts, metadatas=metadatas, ids=ids)
         self.db.commit()
         self._lexicon = None
@@ -356,11 +453,16 @@ class Corpus:
         return gone
 
     def _delete(self, source: str) -> None:
-        ids = [cid for (cid,) in self.db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
-        if ids:
+        if self._shared is not None:  # also what another machine indexed under this path
+            self._vectors.delete(where={"source": source})
+            self._shared.delete(where={"source": source})
+        elif ids := [cid for (cid,) in self.db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]:
             self._vectors.delete(ids=ids)
-        self.db.execute("DELETE FROM chunks WHERE source = ?", (source,))
-        self.db.execute("DELETE FROM reports WHERE source = ?", (source,))
+        self._drop_local(source)
+
+    def _drop_local(self, source: str) -> None:
+        for table in ("chunks", "reports", "shared"):
+            self.db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         self._lexicon = None
 
     def remove(self, source: str) -> None:
@@ -369,24 +471,70 @@ class Corpus:
         self.db.execute("DELETE FROM files WHERE path = ?", (source,))
         self.db.commit()
 
+    # ── the server's reports, copied into the local cache ──
+
+    def _sync(self) -> None:
+        """Take in the reports the server gained (from any machine) and drop those it lost."""
+        shared = self._shared
+        if shared is None or time.monotonic() - self._synced_at < SYNC_SECONDS:
+            return
+        try:
+            held = shared.get(include=["metadatas"])
+            server = {digest: meta["source"] for digest, meta in zip(held["ids"], held["metadatas"], strict=True)}
+            local = dict(self.db.execute("SELECT sha256, source FROM shared").fetchall())
+            for digest in local.keys() - server.keys():
+                self._drop_local(local[digest])
+                # so that indexing the file again puts it back on the server
+                self.db.execute("DELETE FROM files WHERE path = ? AND sha256 = ?", (local[digest], digest))
+            new = sorted(server.keys() - local.keys())
+            for start in range(0, len(new), SYNC_BATCH):
+                self._fetch(shared, new[start : start + SYNC_BATCH])
+        except Exception as exc:  # the server went away or answered nonsense
+            self.db.rollback()
+            raise CorpusError(f"无法从向量库（{self._where_stored}）同步报告：{exc}") from exc
+        self.db.commit()
+        self._synced_at = time.monotonic()
+
+    def _fetch(self, shared: Collection, digests: list[str]) -> None:
+        """Copy reports and their chunks (texts re-tokenised, pages kept) from the server."""
+        got = shared.get(ids=digests, include=["documents", "metadatas"])
+        for digest, report, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            source = meta["source"]
+            self._drop_local(source)
+            self._save_report(Report.model_validate_json(report), source, meta["findings"])
+            chunks = self._vectors.get(where={"source": source}, include=["documents", "metadatas"])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (cid, source, m["org"], m["year"], m["template"], m["section"], m["part"], m.get("page"))
+                    + (_chunk_text(text), " ".join(tokens(text)))
+                    for cid, text, m in zip(chunks["ids"], chunks["documents"], chunks["metadatas"], strict=True)
+                ],
+            )
+            self.db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?)", (digest, source))
+
     # ── lookup ──
 
     def list_reports(self) -> list[dict]:
+        self._sync()
         rows = self.db.execute("SELECT org, year, source, template, findings FROM reports ORDER BY org, year, source")
         return [dict(zip(("org", "year", "source", "template", "findings"), row, strict=True)) for row in rows]
 
     def years(self, org: str | None = None) -> list[int]:
         """Years indexed (for one org, or for all), ascending."""
+        self._sync()
         sql, args = "SELECT DISTINCT year FROM reports", ()
         if org:
             sql, args = sql + " WHERE org = ?", (org,)
         return sorted(y for (y,) in self.db.execute(sql, args) if y is not None)
 
     def orgs(self) -> list[str]:
+        self._sync()
         return [org for (org,) in self.db.execute("SELECT DISTINCT org FROM reports ORDER BY org")]
 
     def get_report(self, org: str, year: int) -> Report | None:
         """An org's report of a year; of two files of one report, the one parsed with fewer doubts."""
+        self._sync()
         row = self.db.execute(
             "SELECT report FROM reports WHERE org = ? AND year = ? ORDER BY findings, source LIMIT 1",
             (org, year),
@@ -405,6 +553,7 @@ class Corpus:
         method: Method = "hybrid",
     ) -> list[Chunk]:
         """The k best chunks; `method` picks BM25 or vectors alone (for benchmarks) instead of fusion."""
+        self._sync()
         years = [year] if isinstance(year, int) else list(year) if year else None
         pool = max(4 * k, 20)
         lexicon = self._lexicon_index()

@@ -37,7 +37,7 @@ from .labels import (
     Template,
     t3_result_rows,
 )
-from .readers import Document, read_file, read_text
+from .readers import PAGE_BREAK, Document, read_file, read_text
 from .report import Finding, Number, Report
 
 Cell = Number | None
@@ -155,11 +155,12 @@ def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
 
 
 def _narrative(i: int, body: str) -> str:
-    """A section's own words: for the table sections (二/三/四) the text before the table."""
+    """A section's own words (PDF page breaks dropped): for the table sections (二/三/四) the text
+    before the table."""
     if anchor := TABLE_ANCHORS.get(i):
         m = anchor.search(body)
         body = body[: m.start()] if m else body
-    return body.strip()
+    return "\n".join(line for line in body.split("\n") if line != PAGE_BREAK).strip()
 
 
 def _parts(overview: str) -> dict[str, str]:

@@ -16,6 +16,9 @@ The text form every reader produces (the parser depends on it):
   from a row above (rowspan, Word's vMerge continuation) is emitted as an empty cell "" once per
   covering cell, so the columns after it stay aligned. A cell spanning several columns (colspan,
   Word's gridSpan) is emitted once, not repeated. Rows whose cells are all empty are dropped.
+* PDF pages are separated by a line holding only a form feed, PAGE_BREAK ("\\n\\f\\n" between two pages'
+  text), one per page boundary, also around a page without text: position i of the text lies on page
+  `text.count("\\f", 0, i) + 1`. The corpus cites pages by it; to the parser a form feed is whitespace.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 PASTED = "粘贴文本"
+PAGE_BREAK = "\f"  # the line between two PDF pages
 MB = 1024 * 1024
 
 _SPACES = str.maketrans(
@@ -307,17 +311,15 @@ def _read_pdf(data: bytes, name: str) -> Document:
         raise UnreadableError(_pdf_open_error(exc, name)) from exc
     with pdf:
         try:
-            pages = pdf.pages
-            lines = [line for page in pages for line in _pdf_page_lines(page)]
+            pages = [_pdf_page_text(page) for page in pdf.pages]
         except Exception as exc:
             raise UnreadableError(_pdf_open_error(exc, name)) from exc
-        count = len(pages)
-    if count == 0:
+    if not pages:
         raise UnreadableError(f"“{name}”没有任何页面，PDF 文件可能已损坏或不完整")
-    if not any(line.strip() for line in lines):
+    if not any(pages):
         raise UnreadableError(f"“{name}”是扫描件（没有文字层），请先做文字识别（OCR）或提供 Word/文本版本")
-    text = _clean(unicodedata.normalize("NFKC", "\n".join(lines)))
-    return Document(_join_lines(text.split("\n")), name, "pdfplumber", count)
+    lines = [line for n, page in enumerate(pages) for line in ([PAGE_BREAK] if n else []) + ([page] if page else [])]
+    return Document("\n".join(lines), name, "pdfplumber", len(pages))
 
 
 def _pdf_open_error(exc: BaseException, name: str) -> str:
@@ -327,6 +329,12 @@ def _pdf_open_error(exc: BaseException, name: str) -> str:
     if "Password" in kinds or "Encryption" in kinds:
         return f"“{name}”是加密的 PDF（需要密码才能打开），请提供未加密的版本"
     return f"“{name}”不是完整有效的 PDF 文件（文件已损坏或下载不完整），无法读取"
+
+
+def _pdf_page_text(page: Any) -> str:
+    """One page's lines, normalised; "" for a page without text."""
+    text = _clean(unicodedata.normalize("NFKC", "\n".join(_pdf_page_lines(page))))
+    return _join_lines(text.replace(PAGE_BREAK, " ").split("\n"))
 
 
 def _pdf_page_lines(page: Any) -> list[str]:

@@ -24,7 +24,16 @@ from .report import Finding, Report, empty_tables
 from .settings import Settings
 from .webapp_chat import HELP, NEEDS_LLM, route
 from .webapp_settings import check_connection, key_status
-from .webapp_tables import T2_HEAD, T3_HEAD, T4_HEAD, from_frames, render_html, to_frames, with_totals
+from .webapp_tables import (
+    T2_HEAD,
+    T3_HEAD,
+    T4_HEAD,
+    TABLE_TITLES,
+    from_frames,
+    render_html,
+    to_frames,
+    with_totals,
+)
 from .webapp_workspace import (
     BUNDLED_CORPUS,
     InputError,
@@ -54,11 +63,13 @@ LLM_HINT = "配置 OpenAI 兼容的大模型接口（OpenAI、DeepSeek、通义�
 CSS = "#draft-view{max-height:640px;overflow:auto} .nb-status{font-size:13px;color:#555}"
 
 
+def user_error(message: str, title: str = "无法完成") -> gr.Error:
+    """A Chinese message box for an expected user error; gradio prints no traceback for it."""
+    return gr.Error(message, title=title, print_exception=False)
+
+
 def friendly(fn: Callable) -> Callable:
     """Turn the project's named errors into a Chinese message box instead of a failed event."""
-
-    def translate(exc: Exception) -> gr.Error:
-        return gr.Error(str(exc), title="无法完成")
 
     if inspect.isgeneratorfunction(fn):
 
@@ -67,7 +78,7 @@ def friendly(fn: Callable) -> Callable:
             try:
                 yield from fn(*args, **kwargs)
             except user_errors() as exc:
-                raise translate(exc) from exc
+                raise user_error(str(exc)) from exc
 
         return gen_wrapper
 
@@ -76,7 +87,7 @@ def friendly(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except user_errors() as exc:
-            raise translate(exc) from exc
+            raise user_error(str(exc)) from exc
 
     return wrapper
 
@@ -205,9 +216,7 @@ class WebApp:
                 raise value
             else:
                 result = value
-                verdict = (
-                    "✅ 初稿已生成，校验通过。" if result.ok else "⚠️ 初稿已生成，但校验发现错误（见右侧文末清单）。"
-                )
+                verdict = DRAFT_OK if result.ok else DRAFT_FAILED
                 notices = "".join(f"\n- {n}" for n in result.notices)
                 reply = f"{verdict}\n\n{findings_markdown(result.findings)}"
                 if notices:
@@ -220,9 +229,7 @@ class WebApp:
         heading = SECTIONS[section].text
         if section in (1, 2, 3):
             return report, self.ws.check(report), f"“{heading}”是统计表部分，请在“表格填报”中修改数字。"
-        sections = {**report.sections, heading: text}
-        parts = {} if section == 0 else report.parts
-        updated = report.model_copy(update={"sections": sections, "parts": parts}, deep=True)
+        updated = _with_section(report, section, text)
         findings = self.ws.check(updated)
         return updated, findings, f"已替换“{heading}”。\n\n{findings_markdown(findings)}"
 
@@ -234,7 +241,8 @@ class WebApp:
             return
         from .drafting import revise_section
 
-        heading = SECTIONS[section if section is not None else 0].text
+        section = section or 0
+        heading = SECTIONS[section].text
         text = ""
         events = _stream_in_thread(
             lambda _progress, token: revise_section(
@@ -247,10 +255,11 @@ class WebApp:
                 yield text, None
             elif kind == "error":
                 raise value
-            elif kind == "done":
-                revised = report.model_copy(update={"sections": {**report.sections, heading: value.text}}, deep=True)
+            elif kind == "done" and value.notices:  # the rewrite fell back: the section stays as it was
                 notices = "".join(f"\n- {n}" for n in value.notices)
-                yield f"已按要求修改“{heading}”。{notices}", revised
+                yield f"未修改“{heading}”，草稿保持不变。{notices}", None
+            elif kind == "done":
+                yield f"已按要求修改“{heading}”。", _with_section(report, section, value.text)
 
     # ── 上传要点 ──
 
@@ -366,16 +375,13 @@ class WebApp:
         """The answer with its sources listed; a table in the text is left out (it is shown as a grid)."""
         lines = answer.answer.splitlines()
         text = "\n".join(line for line in lines if not (answer.table and line.lstrip().startswith("|")))
-        cites = "".join(f"\n{i}. {c.org} {c.year}年 · {c.section}" for i, c in enumerate(answer.citations, 1))
+        cites = "".join(f"\n{i}. {c.where()}" for i, c in enumerate(answer.citations, 1))
         return text + (f"\n\n**出处：**{cites}" if cites else "")
 
     @friendly
     def ask(self, question: str) -> tuple:
         answer = self.ws.ask(question or "")
-        cites = [
-            {"org": c.org, "year": c.year, "section": c.section, "source": c.source, "quote": c.quote}
-            for c in answer.citations
-        ]
+        cites = [vars(c) for c in answer.citations]
         labels = [_cite_label(i, c) for i, c in enumerate(cites, 1)]
         table = pd.DataFrame(answer.table[1:], columns=answer.table[0]) if answer.table else None
         first = labels[0] if labels else None
@@ -473,7 +479,7 @@ class WebApp:
         try:
             self.ws.llm.save(base_url or "", model or "", key or "")
         except ValueError as exc:
-            raise gr.Error(str(exc), title="无法保存") from exc
+            raise user_error(str(exc), title="无法保存") from exc
         gr.Info("设置已保存。")
         return *self.settings_view(), "设置已保存。"
 
@@ -519,7 +525,7 @@ class WebApp:
     def api_index(self, file: FileData) -> dict:
         """Add a report file to the corpus; what indexing did, as JSON."""
         if not file:
-            raise gr.Error("请提供报告文件。")
+            raise user_error("请提供报告文件。")
         return _api_call(lambda: summary_json(self.ws.index([self.ws.keep_upload(_path(file), _upload_name(file))])))
 
     def api_saved_draft(self, session_id: str) -> str:
@@ -532,11 +538,19 @@ def _api_call(work: Callable[[], Any]) -> Any:
     try:
         return work()
     except user_errors() as exc:
-        raise gr.Error(str(exc)) from exc
+        raise user_error(str(exc)) from exc
 
 
 def _cite_label(i: int, cite: dict) -> str:
-    return f"{i}. {cite['org']} {cite['year']}年 · {cite['section']}"
+    page = f" 第{cite['page']}页" if cite.get("page") else ""
+    return f"{i}. {cite['org']} {cite['year']}年 · {cite['section']}{page}"
+
+
+def _with_section(report: Report, section: int, text: str) -> Report:
+    """The report with one section's text replaced; a new 总体情况 drops the old parts it was split into."""
+    heading = SECTIONS[section].text
+    parts = {} if section == 0 else report.parts
+    return report.model_copy(update={"sections": {**report.sections, heading: text}, "parts": parts}, deep=True)
 
 
 def _blank_report(template: str) -> Report:
@@ -597,21 +611,33 @@ def build_app(ws: Workspace) -> gr.Blocks:
                     tb_findings_up = gr.Markdown()
 
             with gr.Tab("表格填报", id="tables"):
-                gr.Markdown("按官方格式填写三张统计表；修改后立即校验，出错的单元格标红并在右侧说明。空白不等于 0。")
+                gr.Markdown(
+                    "填写三张统计表；修改后立即校验，下方按官方格式显示三张表：出错的单元格标红（警告标黄），"
+                    "鼠标悬停可看说明，每张表下列出问题。空白不等于 0。"
+                )
                 tb_template = gr.Radio(list(TEMPLATES), value="2021", label="报告格式（年版）")
                 tb_t2 = gr.Dataframe(
-                    headers=list(T2_HEAD), label="表二 主动公开政府信息情况", interactive=True, static_columns=[0, 1, 2]
+                    headers=list(T2_HEAD),
+                    label=f"{TABLE_TITLES['table2']}（在各项的数值栏填写；项目名、栏目名和多余的格不会被读取）",
+                    interactive=True,
+                    static_columns=[0],
+                    elem_id="table2",
+                    max_height=900,
                 )
                 tb_t3 = gr.Dataframe(
                     headers=list(T3_HEAD),
-                    label="表三 收到和处理政府信息公开申请情况",
+                    label=TABLE_TITLES["table3"],
                     interactive=True,
                     static_columns=[0],
                     elem_id="table3",
                     max_height=900,
                 )
                 tb_t4 = gr.Dataframe(
-                    headers=list(T4_HEAD), label="表四 行政复议、行政诉讼情况", interactive=True, static_columns=[0]
+                    headers=list(T4_HEAD),
+                    label=TABLE_TITLES["table4"],
+                    interactive=True,
+                    static_columns=[0],
+                    elem_id="table4",
                 )
                 with gr.Row():
                     tb_totals = gr.Button("计算合计")

@@ -1,8 +1,10 @@
-"""表二/表三/表四 as editable grids for the web app, and as HTML with the failing cells marked.
+"""表二/表三/表四 as editable grids for the web app, and as HTML in the official layout with failing cells marked.
 
-The grids carry the official row labels in their first column(s) and map back to the report model by
-position, so a label shown with its group ("（三）不予公开 1.属于国家秘密") still lands in the right row.
-Which cells fail comes from the checker's findings, never from arithmetic of our own.
+The HTML view is drawn from `export.grids`, the one description of the official merged layout that the
+.docx, Markdown and spreadsheet use as well. 表二's editor is that same grid flattened (each merged cell in
+its top-left position, so every 第二十条 item keeps its own title and column row); 表三's editor is the
+official rows with their group in front, 表四's the three groups × five outcomes. Grids map back to the
+report by position. Which cells fail comes from the checker's findings, never from arithmetic of our own.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 
 import pandas as pd
 
+from .export import SEVERITY_ZH, T4_KEY, Grid, GridCell, cell_value, format_number, grids, table2_grid
 from .labels import (
     T3_CARRIED,
     T3_CARRY_NEXT,
@@ -23,31 +26,30 @@ from .labels import (
     T4_GROUPS,
     T4_OUTCOMES,
     TABLE2,
+    TEMPLATES,
     Template,
     t3_result_rows,
 )
 from .report import Finding, Number, Report
 
-T2_HEAD = ("事项", "信息内容", "统计项", "数值")
+_T2_WIDTH = max(table2_grid(t).cols for t in TEMPLATES)
+T2_HEAD = ("项目", *(f"第{n}栏" for n in "一二三四五六"[: _T2_WIDTH - 1]))
 T3_HEAD = ("项目", *T3_COLUMNS)
 T4_HEAD = ("类别", *T4_OUTCOMES)
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+TABLES = ("table2", "table3", "table4")
+TABLE_TITLES = {
+    "table2": "表二 主动公开政府信息情况",
+    "table3": "表三 收到和处理政府信息公开申请情况",
+    "table4": "表四 政府信息公开行政复议、行政诉讼情况",
+}
 
-Cell = tuple[str, int, int]  # (table, row index, column index) in the grids below
+# a value cell of the official grids: (row key, value index), as export.GridCell.ref; the three tables'
+# row keys are distinct (表四's is T4_KEY), so a ref alone says which table it belongs to
+Ref = tuple[str, int]
 
 
 class CellError(ValueError):
     """A grid cell that is not a number; the message names the cell in Chinese."""
-
-
-def t2_cells(template: Template) -> list[tuple[str, str, str, int]]:
-    """表二 in long form: (item heading, row label, column label, column index) per cell."""
-    return [
-        (item.heading, row.text, column, i)
-        for item in TABLE2[template]
-        for row in item.rows
-        for i, column in enumerate(item.columns)
-    ]
 
 
 def t3_row_labels(template: Template) -> list[str]:
@@ -59,13 +61,18 @@ def _shown(value: Number | None) -> Number | str:
     return "" if value is None else value
 
 
+def _flatten(grid: Grid, report: Report, width: int) -> list[list]:
+    """A grid as rows of `width` cells: labels as text, values as numbers, covered cells blank."""
+    rows: list[list] = [[""] * width for _ in range(grid.rows)]
+    for c in grid.cells:
+        rows[c.row][c.col] = _shown(cell_value(report, c.ref)) if c.ref else c.text
+    return rows
+
+
 def to_frames(report: Report) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The report's three tables as grids (blank cells stay blank, not 0)."""
+    """The report's three tables as editor grids (blank cells stay blank, not 0)."""
     t = report.template
-    t2 = [
-        [heading, label, column, _shown((report.table2.get(label) or [None] * (i + 1))[i])]
-        for heading, label, column, i in t2_cells(t)
-    ]
+    t2 = _flatten(table2_grid(t), report, _T2_WIDTH)
     t3 = []
     for row, shown in zip(T3_ROWS[t], t3_row_labels(t), strict=True):
         values = report.table3.get(row.text) or [None] * len(T3_COLUMNS)
@@ -107,8 +114,14 @@ def _rows(frame: pd.DataFrame | list | dict | None) -> list[list]:
     return list(frame)
 
 
+def _at(rows: list[list], r: int, c: int) -> object:
+    return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+
+
 def from_frames(report: Report, t2: object, t3: object, t4: object) -> tuple[Report, list[Finding]]:
-    """A copy of the report with the grids' numbers; cells that are not numbers become findings."""
+    """A copy of the report with the grids' numbers; cells that are not numbers become findings.
+
+    Only 表二's value cells are read: its titles, column names and unused cells are labels, not input."""
     template = report.template
     bad: list[Finding] = []
 
@@ -119,11 +132,21 @@ def from_frames(report: Report, t2: object, t3: object, t4: object) -> tuple[Rep
             bad.append(Finding(rule="UI-NOT-A-NUMBER", severity="error", message=str(exc), where=where))
             return None
 
-    table2: dict[str, list[Number | None]] = {}
-    for (_, label, column, i), row in zip(t2_cells(template), _rows(t2), strict=False):
-        amount = any(label in [x.text for x in item.rows] and i in item.amount for item in TABLE2[template])
-        cells = table2.setdefault(label, [])
-        cells.append(read(row[3], f"表二「{label}」「{column}」", f"table2:{label}:{column}", amount))
+    t2_rows = _rows(t2)
+    position = {c.ref: (c.row, c.col) for c in table2_grid(template).value_cells}
+    table2: dict[str, list[Number | None]] = {
+        row.text: [
+            read(
+                _at(t2_rows, *position[(row.text, i)]),
+                f"表二「{row.text}」「{column}」",
+                f"table2:{row.text}:{column}",
+                i in item.amount,
+            )
+            for i, column in enumerate(item.columns)
+        ]
+        for item in TABLE2[template]
+        for row in item.rows
+    }
     table3: dict[str, list[int | None]] = {}
     for row, values in zip(T3_ROWS[template], _rows(t3), strict=False):
         table3[row.text] = [
@@ -164,70 +187,105 @@ def with_totals(report: Report) -> Report:
     return report.model_copy(update={"table3": t3, "table4": t4}, deep=True)
 
 
-def failing_cells(findings: list[Finding], template: Template) -> dict[Cell, list[Finding]]:
-    """Which grid cells each finding is about, from the checker's `where` locator
-    ("table3:<row>:<column>", "table3:<row>", "table4:<column>", "table2:<row>:<column>")."""
-    t2 = t2_cells(template)
-    t3_labels = [row.text for row in T3_ROWS[template]]
-    cells: dict[Cell, list[Finding]] = {}
-    for f in findings:
-        for cell in _cells_of(f, t2, t3_labels):
-            cells.setdefault(cell, []).append(f)
-    return cells
-
-
-def _cells_of(f: Finding, t2: list[tuple[str, str, str, int]], t3_labels: list[str]) -> list[Cell]:
-    table, _, rest = f.where.partition(":")
-    label, _, column = rest.partition(":")
-    if table == "table3" and label in t3_labels:
-        cols = [T3_COLUMNS.index(column) + 1] if column in T3_COLUMNS else range(1, len(T3_COLUMNS) + 1)
-        # the 勾稽关系 involves four cells of the column: show all of them, not only （七）总计
-        rows = [t3_labels.index(x) for x in _BALANCE_ROWS] if f.rule == "T3-BALANCE" else [t3_labels.index(label)]
-        return [("table3", r, c) for r in rows for c in cols]
-    if table == "table4" and label in T4_COLUMNS:
-        k, c = divmod(T4_COLUMNS.index(label), len(T4_OUTCOMES))
-        return [("table4", k, c + 1)]
-    if table == "table2":
-        return [("table2", r, 3) for r, (_, row, col, _) in enumerate(t2) if row == label and column in ("", col)]
-    return []
-
-
 _BALANCE_ROWS = (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)
 
 
+def failing_cells(findings: list[Finding], template: Template) -> dict[Ref, list[Finding]]:
+    """Which value cells each finding is about, from the checker's `where` locator
+    ("table3:<row>:<column>", "table3:<row>", "table4:<column>", "table2:<row>:<column>", "table2:<row>")."""
+    cells: dict[Ref, list[Finding]] = {}
+    for f in findings:
+        for ref in _refs_of(f, template):
+            cells.setdefault(ref, []).append(f)
+    return cells
+
+
+def _refs_of(f: Finding, template: Template) -> list[Ref]:
+    table, _, rest = f.where.partition(":")
+    label, _, column = rest.partition(":")
+    if table == "table3" and label in {row.text for row in T3_ROWS[template]}:
+        cols = [T3_COLUMNS.index(column)] if column in T3_COLUMNS else range(len(T3_COLUMNS))
+        # the 勾稽关系 involves four cells of the column: show all of them, not only （七）总计
+        rows = _BALANCE_ROWS if f.rule == "T3-BALANCE" else (label,)
+        return [(row, c) for row in rows for c in cols]
+    if table == "table4" and label in T4_COLUMNS:
+        return [(T4_KEY, T4_COLUMNS.index(label))]
+    if table == "table2":
+        return [
+            (label, i)
+            for item in TABLE2[template]
+            if label in {row.text for row in item.rows}
+            for i, name in enumerate(item.columns)
+            if column in ("", name)
+        ]
+    return []
+
+
 def render_html(report: Report, findings: list[Finding]) -> str:
-    """The three tables as HTML: cells failing a rule red (warnings yellow), each row's messages beside it."""
-    t2, t3, t4 = to_frames(report)
-    cells = failing_cells(findings, report.template)
-    parts = [_STYLE]
-    for title, name, frame in (("表二", "table2", t2), ("表三", "table3", t3), ("表四", "table4", t4)):
-        parts.append(_table_html(title, name, frame, cells))
-    return "".join(parts)
+    """The three tables in the official merged layout: failing cells red (warnings yellow) with the rule's
+    message as their tooltip, and under each table the list of its findings, each naming its cell."""
+    marks = failing_cells(findings, report.template)
+    parts = [_STYLE, '<div class="nb-tables">']
+    for name, grid in zip(TABLES, grids(report.template), strict=True):
+        parts.append(_grid_html(name, grid, report, marks))
+        parts.append(_findings_html(name, findings))
+    return "".join([*parts, "</div>"])
 
 
 _STYLE = (
-    "<style>.nb-t{border-collapse:collapse;margin:0 0 1em;font-size:13px}"
-    ".nb-t td,.nb-t th{border:1px solid #bbb;padding:2px 6px}"
+    "<style>.nb-t{border-collapse:collapse;margin:1em 0 .3em;font-size:13px}"
+    ".nb-t caption{font-weight:bold;padding:4px}"
+    # `.nb-tables table` outweighs gradio's own `.gradio-container .prose td` (its padding and alignment)
+    ".nb-tables table.nb-t td,.nb-tables table.nb-t th{border:1px solid #999;padding:2px 6px;text-align:left}"
+    ".nb-tables table.nb-t th,.nb-tables table.nb-t td.num{text-align:center}"
+    ".nb-t th{background:#f3f3f3}"
+    ".nb-t td.num{min-width:3em}"
     ".nb-t td.bad{background:#fdd;color:#b00;font-weight:bold}"
     ".nb-t td.warn{background:#fff3c4}"
-    ".nb-t td.msg{color:#b00;font-size:12px;max-width:28em}</style>"
+    ".nb-msgs{margin:0 0 1em;padding-left:1.5em;font-size:12px}"
+    ".nb-msgs li.error{color:#b00}.nb-msgs li.warning{color:#8a6d00}</style>"
 )
 
 
-def _table_html(title: str, name: str, frame: pd.DataFrame, cells: dict[Cell, list[Finding]]) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for r, values in enumerate(frame.values.tolist()):
-        tds, messages = [], []
-        for c, value in enumerate(values):
-            hit = cells.get((name, r, c), [])
-            messages += [f.message for f in hit if f.message not in messages]
-            tip = html.escape("；".join(f.message for f in hit), quote=True)
-            cls = "" if not hit else ' class="bad"' if any(f.severity == "error" for f in hit) else ' class="warn"'
-            tds.append(f'<td{cls} title="{tip}">{html.escape(str(value))}</td>')
-        tds.append(f'<td class="msg">{html.escape("；".join(messages))}</td>')
-        rows.append(f"<tr>{''.join(tds)}</tr>")
-    return (
-        f'<table class="nb-t" data-table="{name}"><caption>{title}</caption>'
-        f"<tr>{head}<th>校验提示</th></tr>{''.join(rows)}</table>"
+def _severity_class(hit: list[Finding]) -> str:
+    return "bad" if any(f.severity == "error" for f in hit) else "warn"
+
+
+def _grid_html(name: str, grid: Grid, report: Report, marks: dict[Ref, list[Finding]]) -> str:
+    rows: list[list[str]] = [[] for _ in range(grid.rows)]
+    for c in sorted(grid.cells, key=lambda c: (c.row, c.col)):
+        rows[c.row].append(_cell_html(c, report, marks))
+    body = "".join(f"<tr>{''.join(cells)}</tr>" for cells in rows)
+    caption = html.escape(TABLE_TITLES[name])
+    return f'<table class="nb-t" data-table="{name}"><caption>{caption}</caption>{body}</table>'
+
+
+def _cell_html(c: GridCell, report: Report, marks: dict[Ref, list[Finding]]) -> str:
+    span = (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + (f' colspan="{c.colspan}"' if c.colspan > 1 else "")
+    if c.ref is None:
+        tag = "th" if c.header else "td"
+        return f"<{tag}{span}>{html.escape(c.text)}</{tag}>"
+    hit = marks.get(c.ref, [])
+    value = html.escape(format_number(cell_value(report, c.ref)))
+    if not hit:
+        return f'<td class="num"{span}>{value}</td>'
+    tip = html.escape("；".join(dict.fromkeys(f.message for f in hit)), quote=True)
+    return f'<td class="num {_severity_class(hit)}"{span} title="{tip}">{value}</td>'
+
+
+def _place(where: str) -> str:
+    """The cell a locator names, as a reader would: 「row」「column」, or the whole table."""
+    names = where.split(":")[1:]
+    return "".join(f"「{n}」" for n in names) if names else "全表"
+
+
+def _findings_html(name: str, findings: list[Finding]) -> str:
+    mine = [f for f in findings if f.where.partition(":")[0] == name]
+    if not mine:
+        return ""
+    items = "".join(
+        f'<li class="{f.severity}"><b>{SEVERITY_ZH[f.severity]}</b> {html.escape(_place(f.where))}：'
+        f"{html.escape(f.message)}</li>"
+        for f in mine
     )
+    return f'<ul class="nb-msgs" data-table="{name}">{items}</ul>'

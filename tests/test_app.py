@@ -67,12 +67,13 @@ def test_draft_from_notes(live):
     assert "未通过校验" in markdown
 
 
-def test_draft_with_bad_notes_gives_a_chinese_message(live):
+def test_draft_with_bad_notes_gives_a_chinese_message(live, capfd):
     client, _ = live
     with pytest.raises(AppError, match="要点为空"):
         client.predict("   ", "", None, "", api_name="/draft")
     with pytest.raises(AppError, match="报告年度"):
         client.predict("机关：某局\n- 主动公开信息10条", "", None, "", api_name="/draft")
+    assert "Traceback" not in capfd.readouterr().err  # an expected user error is no crash in the console
 
 
 def test_check_finds_the_real_error_of_pingtan_2020(live):
@@ -93,12 +94,13 @@ def test_check_with_prior_year(live):
     assert result["ok"] is True
 
 
-def test_check_unreadable_file(live, tmp_path):
+def test_check_unreadable_file(live, tmp_path, capfd):
     client, _ = live
     bad = tmp_path / "坏文件.pdf"
     bad.write_bytes(b"\x00\x01 not a pdf at all")
     with pytest.raises(AppError, match="坏文件.pdf"):
         client.predict(handle_file(str(bad)), None, api_name="/check")
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_upload_then_ask(live):

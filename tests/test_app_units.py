@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html.parser
 import http.server
 import json
 import stat
@@ -12,8 +13,21 @@ import pytest
 
 import app
 from assistant.drafts import DraftStore
-from assistant.labels import T3_COLUMNS, T3_NEW, T3_ROWS, T3_TOTAL
+from assistant.export import T4_KEY, cell_value, format_number, grids
+from assistant.labels import (
+    T3_CARRIED,
+    T3_CARRY_NEXT,
+    T3_COLUMNS,
+    T3_HEADER_RULE,
+    T3_NEW,
+    T3_ROWS,
+    T3_TOTAL,
+    TABLE2,
+    TEMPLATES,
+    t3_result_rows,
+)
 from assistant.parser import parse_file
+from assistant.report import Report
 from assistant.settings import load_settings
 from assistant.webapp import WebApp
 from assistant.webapp_chat import NEEDS_LLM, route
@@ -119,6 +133,78 @@ def pingtan_2021():
     return parse_file(REPORTS / "pingtan-2021.txt")
 
 
+class _Tables(html.parser.HTMLParser):
+    """The <table data-table=…> elements of render_html as rows of cells (tag, text, spans, class, title),
+    and the <ul data-table=…> lists under them as their items' text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[dict]]] = {}
+        self.lists: dict[str, list[str]] = {}
+        self._cell: dict | None = None
+        self._item: list[str] | None = None
+        self._name = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag in ("table", "ul"):
+            self._name = a["data-table"]
+            (self.tables if tag == "table" else self.lists)[self._name] = []
+        elif tag == "tr":
+            self.tables[self._name].append([])
+        elif tag in ("td", "th"):
+            span = {"rowspan": int(a.get("rowspan", 1)), "colspan": int(a.get("colspan", 1))}
+            self._cell = {"tag": tag, "text": "", "class": a.get("class", ""), "title": a.get("title", ""), **span}
+            self.tables[self._name][-1].append(self._cell)
+        elif tag == "li":
+            self._item = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._cell = None
+        elif tag == "li":
+            self.lists[self._name].append("".join(self._item))
+            self._item = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell["text"] += data
+        if self._item is not None:
+            self._item.append(data)
+
+
+def _parsed(report, findings) -> _Tables:
+    parsed = _Tables()
+    parsed.feed(render_html(report, findings))
+    return parsed
+
+
+def _expand(rows: list[list[dict]]) -> list[list[dict]]:
+    """An HTML table as a full matrix: a merged cell fills every position it covers."""
+    matrix: dict[tuple[int, int], dict] = {}
+    for r, cells in enumerate(rows):
+        c = 0
+        for cell in cells:
+            while (r, c) in matrix:
+                c += 1
+            for dr in range(cell["rowspan"]):
+                for dc in range(cell["colspan"]):
+                    matrix[(r + dr, c + dc)] = cell
+    height, width = max(r for r, _ in matrix) + 1, max(c for _, c in matrix) + 1
+    return [[matrix.get((r, c)) for c in range(width)] for r in range(height)]
+
+
+def _grid_matrix(grid, report) -> list[list[str]]:
+    """export's grid as a full matrix of texts, the way the .docx draws it."""
+    out = [[None] * grid.cols for _ in range(grid.rows)]
+    for cell in grid.cells:
+        text = format_number(cell_value(report, cell.ref)) if cell.ref else cell.text
+        for dr in range(cell.rowspan):
+            for dc in range(cell.colspan):
+                out[cell.row + dr][cell.col + dc] = (text, cell.row, cell.col)
+    return out
+
+
 def test_grids_roundtrip_a_real_report(pingtan_2021):
     t2, t3, t4 = to_frames(pingtan_2021)
     assert (
@@ -130,16 +216,103 @@ def test_grids_roundtrip_a_real_report(pingtan_2021):
     assert back.table2 == pingtan_2021.table2  # blank (None) cells stay blank, not 0
 
 
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_table2_editor_is_laid_out_per_item(template):
+    """Each 第二十条 item: its title row, its own column names, then its rows; unused cells blank."""
+    t2, _, _ = to_frames(Report(template=template))
+    lines = t2.values.tolist()
+    r = 0
+    for item in TABLE2[template]:
+        width = 1 + len(item.columns)
+        assert lines[r][0] == item.heading and set(lines[r][1:]) == {""}
+        assert lines[r + 1][:width] == ["信息内容", *item.columns]
+        for k, row in enumerate(item.rows):
+            assert lines[r + 2 + k][0] == row.text and set(lines[r + 2 + k][1:]) == {""}
+        r += 2 + len(item.rows)
+    assert r == len(lines)
+
+
+def test_table2_editor_reads_only_value_cells(pingtan_2021):
+    t2, t3, t4 = (frame.astype(object) for frame in to_frames(pingtan_2021))  # as typed in the browser
+    labels = t2.iloc[:, 0].tolist()
+    licence, rules = labels.index("行政许可"), labels.index("规章")
+    t2.iloc[licence, 1] = "2300"
+    t2.iloc[licence, 2] = "5"  # 行政许可 has one column: this cell is not an input
+    t2.iloc[rules - 1, 1] = "本年新增件数"  # a column name is a label, not an input
+    t2.iloc[rules, 2] = "十二"
+    back, bad = from_frames(pingtan_2021, t2, t3, t4)
+    assert [(f.rule, f.message) for f in bad] == [
+        ("UI-NOT-A-NUMBER", "表二「规章」「本年废止件数」填写的“十二”不是数字")
+    ]
+    assert back.table2["行政许可"] == [2300] and back.table2["规章"] == [0, None, 0]
+    unchanged = set(back.table2) - {"行政许可", "规章"}
+    assert {k: back.table2[k] for k in unchanged} == {k: pingtan_2021.table2[k] for k in unchanged}
+    assert isinstance(back.table2["行政事业性收费"][0], float)  # an amount in 万元 keeps its decimals
+
+
+@pytest.mark.parametrize("name", ["pingtan-2021.txt", "pingtan-2019.txt"])
+def test_tables_html_is_the_official_layout(name):
+    report = parse_file(REPORTS / name)
+    parsed = _parsed(report, [])
+    assert list(parsed.tables) == ["table2", "table3", "table4"]
+    for (table, rows), grid in zip(parsed.tables.items(), grids(report.template), strict=True):
+        shown = _expand(rows)
+        expected = _grid_matrix(grid, report)
+        assert [[cell["text"] for cell in row] for row in shown] == [[t for t, *_ in row] for row in expected], table
+        assert _same_merges(shown, expected), table  # merged exactly where the official table merges
+    t3 = parsed.tables["table3"]
+    assert (t3[0][0]["text"], t3[0][0]["rowspan"], t3[0][0]["colspan"]) == (T3_HEADER_RULE, 3, 3)
+    results = next(c for row in t3 for c in row if c["text"] == "三、本年度办理结果")
+    assert results["rowspan"] == len(t3_result_rows(report.template)) + 1  # the result rows and （七）总计
+    t4 = parsed.tables["table4"]
+    assert [(c["text"], c["colspan"]) for c in t4[0]] == [("行政复议", 5), ("行政诉讼", 10)]
+    assert [c["text"] for c in t4[-1]] == [format_number(v) for v in report.table4]
+    assert parsed.lists == {}  # no findings, no lists and no marked cell
+    assert "bad" not in json.dumps(parsed.tables) and "warn" not in json.dumps(parsed.tables)
+
+
+def _same_merges(shown: list[list[dict]], expected: list[list[tuple]]) -> bool:
+    """Two positions share one HTML cell exactly when they share one grid cell."""
+    positions = [(r, c) for r in range(len(expected)) for c in range(len(expected[0]))]
+    return all(
+        (shown[a][b] is shown[x][y]) == (expected[a][b][1:] == expected[x][y][1:])
+        for a, b in positions
+        for x, y in positions
+    )
+
+
 def test_edited_cell_breaks_the_balance_and_is_marked(webapp, pingtan_2021):
     t2, t3, t4 = to_frames(pingtan_2021)
     t3.iloc[0, 1] = t3.iloc[0, 1] + 5  # 一、本年新收 × 自然人
     edited, bad = from_frames(pingtan_2021, t2, t3, t4)
     findings = webapp.ws.check(edited)
-    cells = failing_cells([f for f in findings if f.rule == "T3-BALANCE"], edited.template)
-    rows = sorted({r for (_, r, c) in cells})
-    assert {c for (_, _, c) in cells} == {1} and rows[0] == 0 and len(rows) == 4
-    html = render_html(edited, findings)
-    assert 'class="bad"' in html and "「自然人」列勾稽关系不成立" in html
+    balance = [f for f in findings if f.rule == "T3-BALANCE"]
+    assert len(balance) == 1
+    assert set(failing_cells(balance, edited.template)) == {
+        (row, 0) for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)
+    }
+
+    parsed = _parsed(edited, findings)
+    shown = _expand(parsed.tables["table3"])
+    marked = {
+        (row[2]["text"], shown[2][c]["text"]): cell["title"]
+        for row in shown
+        for c, cell in enumerate(row)
+        if "bad" in cell["class"]
+    }
+    # the four cells of the 勾稽关系, and the row's 总计 that no longer adds up (T3-ROW-TOTAL)
+    balance_cells = {(row, "自然人") for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)}
+    assert set(marked) == balance_cells | {(T3_NEW, "总计")}
+    assert {marked[cell] for cell in balance_cells} == {balance[0].message}
+    assert "「自然人」列勾稽关系不成立" in balance[0].message
+    row_total = next(f for f in findings if f.rule == "T3-ROW-TOTAL")
+    assert marked[(T3_NEW, "总计")] == row_total.message
+    assert f"错误 「{T3_TOTAL}」「自然人」：{balance[0].message}" in parsed.lists["table3"]
+    # the parser's warning about 表二's run-together digits: that row's cells yellow, listed under 表二
+    warned = [row[0]["text"] for row in _expand(parsed.tables["table2"]) if any("warn" in c["class"] for c in row)]
+    assert warned == ["行政规范性文件"]
+    assert [item.split("：")[0] for item in parsed.lists["table2"]] == ["警告 「行政规范性文件」"]
+    assert "table4" not in parsed.lists
 
 
 def test_non_numbers_are_findings_not_tracebacks(pingtan_2021):
@@ -149,6 +322,8 @@ def test_non_numbers_are_findings_not_tracebacks(pingtan_2021):
     _, bad = from_frames(pingtan_2021, t2, t3, t4)
     assert [f.rule for f in bad] == ["UI-NOT-A-NUMBER", "UI-NOT-A-NUMBER"]
     assert "“十二”不是数字" in bad[0].message and "应为整数" in bad[1].message
+    marks = failing_cells(bad, pingtan_2021.template)
+    assert set(marks) == {(T3_ROWS["2021"][2].text, 2), (T4_KEY, 0)}
 
 
 def test_totals_are_computed_from_their_parts(webapp):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,27 @@ def test_narrative_question_cites_section_five(corpus: Corpus, settings: Setting
     assert answer.citations[0].quote in answer.answer
 
 
+def test_pdf_passage_is_cited_with_its_page(
+    corpus: Corpus, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pdfplumber
+
+    question = "淮安2024年存在的主要问题和改进是怎么写的？"
+    citation = ask(question, corpus, settings).citations[0]
+    assert citation.section == SECTIONS[4].text and citation.source.endswith("huaian-shi-2024.pdf")
+    with pdfplumber.open(REPORTS / "huaian-shi-2024.pdf") as pdf:
+        texts = [unicodedata.normalize("NFKC", page.extract_text()) for page in pdf.pages]
+    # the cited passage opens the section, so it starts on the page printing the section's heading
+    assert [n for n, text in enumerate(texts, 1) if SECTIONS[4].text in text] == [citation.page]
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert main(["ask", question]) == 0
+    assert f"出处：淮安市人民政府2024年报告「{SECTIONS[4].text}」第{citation.page}页（" in capsys.readouterr().out
+    assert main(["ask", question, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["citations"][0]["page"] == citation.page
+
+
 def test_no_answer_when_the_year_or_org_is_not_indexed(corpus: Corpus, settings: Settings) -> None:
     assert ask("平潭2018年新收了多少申请？", corpus, settings).answer.startswith(
         "语料库中没有平潭综合实验区2018年的报告"
@@ -117,7 +139,8 @@ def test_json_form(
 ) -> None:
     data = ask("平潭近三年新收申请的变化", corpus, settings).to_json()
     assert set(data) == {"answer", "citations", "table"}
-    assert set(data["citations"][0]) == {"org", "year", "section", "source", "quote"}
+    assert set(data["citations"][0]) == {"org", "year", "section", "source", "quote", "page"}
+    assert data["citations"][0]["page"] is None  # a figure from a text file has no page
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(settings.data_dir))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

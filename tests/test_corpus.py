@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant.cli import main
-from assistant.corpus import BM25, Corpus, CorpusError, chunk_report, split_text
+from assistant.corpus import BM25, Corpus, CorpusError, chunk_pages, chunk_report, split_text
 from assistant.embeddings import HashEmbeddings, tokens
 from assistant.labels import SECTIONS
 from assistant.parser import parse_file
@@ -101,6 +102,32 @@ def test_each_method_alone_and_fused_find_the_part(corpus: Corpus) -> None:
     for method in ("bm25", "vector", "hybrid"):
         hits = corpus.search("监督保障 压实工作责任", k=3, org="平潭综合实验区", method=method)
         assert hits[0].part == "（五）监督保障", method
+
+
+def _compact(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def test_pdf_chunks_carry_the_page_they_start_on(tmp_path: Path) -> None:
+    import pdfplumber
+
+    corpus = Corpus(Settings(data_dir=tmp_path))
+    corpus.index([REPORTS / "huaian-shi-2024.pdf", REPORTS / "pingtan-2022.txt"])
+    with pdfplumber.open(REPORTS / "huaian-shi-2024.pdf") as pdf:
+        pages = [_compact(page.extract_text()) for page in pdf.pages]
+    chunks = corpus.search("政府信息公开工作", k=100, org="淮安市人民政府")
+    assert len(chunks) > 5 and len({c.page for c in chunks}) >= 4
+    for chunk in chunks:
+        # the chunk's first characters are printed on its page, as pdfplumber reads that page alone
+        assert "\f" not in chunk.text and _compact(chunk.text)[:12] in pages[chunk.page - 1], chunk
+    assert all(c.page is None for c in corpus.search("政府信息公开工作", k=100, org="平潭综合实验区"))
+
+
+def test_chunk_pages_follow_the_page_breaks() -> None:
+    text = "第一页 甲乙丙。\n\f\n\f\n第三页\n丁戊己。重复。\n\f\n重复。"
+    pieces = ["第一页甲乙丙。", "丁戊 己。", "重复。", "重复。", "不在文中。", ""]
+    assert chunk_pages(text, pieces) == [1, 3, 3, 4, None, None]
+    assert chunk_pages(text, ["重复。", "第一页"]) == [3, 1]  # out of order: found from the start
 
 
 def test_chunking_by_section_and_part() -> None:

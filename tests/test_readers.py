@@ -13,7 +13,7 @@ import docx
 import pytest
 
 from assistant.labels import T3_ROWS
-from assistant.readers import Document, UnreadableError, read_bytes, read_file, read_text
+from assistant.readers import PAGE_BREAK, Document, UnreadableError, read_bytes, read_file, read_text
 
 REPORTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reports"
 TEMPLATE = Path(__file__).resolve().parents[1] / ".." / "shared" / "spec" / "template-2021.docx"
@@ -118,6 +118,21 @@ def test_huaian_pdf_text_normalised(huaian: Document) -> None:
     # text sits where it is in the page: the table3 heading precedes the table
     assert huaian.text.index("三、收到和处理政府信息公开申请情况") < huaian.text.index("(七)总计")
     assert huaian.text.index("(七)总计") < huaian.text.index("五、存在的主要问题及改进情况")
+
+
+def test_huaian_pdf_pages_are_separated_by_form_feed_lines(huaian: Document) -> None:
+    import pdfplumber
+
+    lines = huaian.text.split("\n")
+    assert lines.count(PAGE_BREAK) == huaian.pages - 1
+    assert not any("\f" in line for line in lines if line != PAGE_BREAK)
+    ours = ["".join(page.split()) for page in huaian.text.split(f"\n{PAGE_BREAK}\n")]
+    with pdfplumber.open(REPORTS / "huaian-shi-2024.pdf") as pdf:
+        for n, page in enumerate(pdf.pages):
+            # the page's longest line, as pdfplumber reads it alone, is on our page n and nowhere else
+            longest = max((line["text"] for line in page.extract_text_lines()), key=len)
+            key = "".join(unicodedata.normalize("NFKC", longest).split())
+            assert [i for i, text in enumerate(ours) if key in text] == [n]
 
 
 def test_template_docx_tables_with_official_merges() -> None:
@@ -257,6 +272,33 @@ IMAGE_PAGE = [
         b"\x80",
     ),
 ]
+
+
+def _text_pdf(pages: list[bytes]) -> bytes:
+    """A PDF of one Helvetica line per page; b"" makes a page without text."""
+    count = len(pages)
+    kids = b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for i, line in enumerate(pages):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 3 0 R >> >>"
+            b" /Contents %d 0 R >>" % (5 + 2 * i)
+        )
+        objects.append(_stream(b"", b"BT /F1 12 Tf 20 100 Td (%s) Tj ET" % line if line else b""))
+    return _pdf(objects)
+
+
+def test_pdf_page_breaks_count_pages_without_text() -> None:
+    doc = read_bytes(_text_pdf([b"Page one", b"", b"Page three"]), "three.pdf")
+    assert doc.pages == 3 and doc.text == "Page one\n\f\n\f\nPage three"
+    first_blank = read_bytes(_text_pdf([b"", b"Page two"]), "two.pdf")
+    assert first_blank.text == "\f\nPage two"
+    position = first_blank.text.index("two")
+    assert first_blank.text.count(PAGE_BREAK, 0, position) + 1 == 2
 
 
 def _unreadable(data: bytes, name: str, **kwargs: int) -> str:
