@@ -226,16 +226,21 @@ def _value_text(segment: str) -> str:
     return segment[i:j]
 
 
-def _tokens(values: str) -> list[str]:
-    if "\t" in values:  # table cells: an empty cell between tabs is a blank cell
-        tokens = [t.strip() for t in re.split(r"[\t\n]", values)]
-    else:  # "35-15": a signed cell run into the one before it (2019 表二's 本年增/减)
-        tokens = re.sub(r"(?<=\d)-(?=\d)", " -", values).split()
-    while tokens and not tokens[0]:
+def _tokens(values: str, n: int, after_label: bool = True) -> list[str]:
+    """The cells of a row of n. A tabbed row is one line; an empty cell between tabs is a blank cell,
+    but the tab that ends the label cell, and empties at either end beyond n (a copied row's trailing
+    tab, a label's colspan copied as an extra tab), are layout and dropped."""
+    if "\t" not in values:  # "35-15": a signed cell run into the one before it (2019 表二's 本年增/减)
+        return re.sub(r"(?<=\d)-(?=\d)", " -", values).split()
+    line = values.lstrip("\n").split("\n")[0]
+    tokens = [t.strip() for t in line.split("\t")]
+    if after_label and tokens and not tokens[0]:
         tokens.pop(0)
-    while tokens and not tokens[-1]:
+    while len(tokens) > n and not tokens[0]:
+        tokens.pop(0)
+    while len(tokens) > n and not tokens[-1]:
         tokens.pop()
-    return tokens
+    return tokens if any(tokens) else []
 
 
 def _cell(token: str) -> Cell | str:
@@ -285,17 +290,23 @@ def _row_total_ok(row: Row) -> bool:
     return None in row or sum(row[:-1]) == row[-1]  # type: ignore[arg-type]
 
 
-def _readings(values: str, n: int, group: int = 0) -> list[Row]:
-    """Candidate readings of one row of n cells; with `group`, each `group` cells end in their total."""
-    tokens = _tokens(values)
+def _readings(values: str, n: int, group: int = 0, after_label: bool = True) -> list[Row]:
+    """Candidate readings of one row of n cells, the row as printed first when it reads cleanly;
+    with `group`, each `group` cells end in their total."""
+    tokens = _tokens(values, n, after_label)
     if not tokens:
         return [(None,) * n]
     cells = [_cell(t) for t in tokens]
-    clean = all(not isinstance(c, str) for c in cells)
-    if clean and len(cells) == n:
-        return [tuple(cells)]  # type: ignore[arg-type]
-    if clean and group == n and abs(len(cells) - n) == 1 and all(isinstance(c, int) for c in cells):
-        return _dedupe(_shifted(cells, n))  # type: ignore[arg-type]
+    readings: list[Row] = []
+    if not any(isinstance(c, str) for c in cells):
+        if len(cells) == n:
+            readings.append(tuple(cells))  # type: ignore[arg-type]
+        # a row one cell short or long (a web copy shifted it; its trailing empty may be layout)
+        numbers = cells[:-1] if len(cells) == n and cells[-1] is None else cells
+        if group == n and abs(len(numbers) - n) == 1 and all(isinstance(c, int) for c in numbers):
+            readings += _shifted(numbers, n)  # type: ignore[arg-type]
+        if readings:
+            return _dedupe(readings)
     digits = "".join(tokens)
     if digits.isdigit() and len(cells) < n + 1:
         return _dedupe(_splits(digits, n, group))
@@ -369,16 +380,20 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
         return {}
     n = len(T3_COLUMNS)
     options: dict[str, list[Row]] = {}
-    shifted: list[str] = []
     for label in labels:
         values = raw.get(label.text, "")
         readings = _readings(values, n, group=n)
         if not readings:
             findings.append(_unreadable("表三", label.text, values))
             readings = [(None,) * n]
-        elif "\t" in values and abs(len(_tokens(values)) - n) == 1:
-            shifted.append(f"「{label.text}」（{len(_tokens(values))} 个数）")
         options[label.text] = readings
+    chosen = _choose(options, template, findings)
+    # rows of a table whose cells, as printed, are not the reading the table identities chose
+    shifted = [
+        f"「{label}」（{sum(1 for t in _tokens(raw[label], n) if t)} 个数）"
+        for label in options
+        if "\t" in raw.get(label, "") and list(chosen[label]) != _printed(raw[label], n)
+    ]
     if shifted:
         findings.append(
             Finding(
@@ -389,7 +404,12 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
                 where="table3",
             )
         )
-    return {label: list(row) for label, row in _choose(options, template, findings).items()}
+    return {label: list(row) for label, row in chosen.items()}
+
+
+def _printed(values: str, n: int) -> list[Cell | str]:
+    """A row's cells exactly as printed (all blank when it has none)."""
+    return [_cell(t) for t in _tokens(values, n)] or [None] * n
 
 
 def _t3_score(table: dict[str, Row], template: Template) -> int:
@@ -455,7 +475,7 @@ def _table4(text: str, findings: list[Finding]) -> list[Cell]:
         return []
     values = _value_text(text[header_end:])
     n = len(T4_COLUMNS)
-    readings = _readings(values, n, group=len(T4_OUTCOMES))
+    readings = _readings(values, n, group=len(T4_OUTCOMES), after_label=False)
     if len(readings) == 1:
         return list(readings[0])
     if not readings:

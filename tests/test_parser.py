@@ -205,3 +205,99 @@ def test_2019_table2_signed_cells_in_a_real_table():
     assert report.template == "2019"
     assert report.table2["行政许可"] == [396, 44, 2278]
     assert report.table2["其他对外管理服务事项"] == [10, -3, None]
+
+
+# A 2019-format report as a provincial CMS publishes it (the values of a real 2019 report): blank cells
+# as &nbsp; instead of 0, 表二 cells under uneven colspans, merged label columns, a 表四 with blanks.
+_ = None
+SH_T3 = [
+    [821, 35, _, _, 2, 1, 859],
+    [18, _, _, _, _, _, 18],
+    [258, 12, _, _, 1, 1, _],
+    [3, _, _, _, _, _, _],
+    [14, _, _, _, _, _, _],
+    [_] * 7,
+    [_] * 7,
+    [_] * 7,
+    [5, _, _, _, _, _, _],
+    [3, 1, _, _, _, _, _],
+    [_] * 7,
+    [10, 2, _, _, _, _, _],
+    [252, 12, _, _, 1, _, _],
+    [44, 3, _, _, _, _, _],
+    [25, _, _, _, _, _, _],
+    [148, 1, _, _, _, _, _],
+    [5, 4, _, _, _, _, _],
+    [_] * 7,
+    [_] * 7,
+    [_] * 7,
+    [_] * 7,
+    [767, 35, _, _, 2, 1, 805],
+    [72, _, _, _, _, _, 72],
+]
+SH_T4 = [5, _, _, 2, 7, 8, _, _, 1, 9, _, _, _, _, _]
+
+
+def _cms_html() -> str:
+    def td(v):
+        return "<td>&nbsp;</td>" if v is None else f'<td><p align="center">{v}</p></td>'
+
+    groups = {4: ("（三）不予公开", 8), 12: ("（四）无法提供", 3), 15: ("（五）不予处理", 5)}
+    rows = [
+        '<tr><td colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>'
+        '<td colspan="7">申请人情况</td></tr><tr><td rowspan="2">自然人</td><td colspan="5">法人或其他组织</td>'
+        '<td rowspan="2">总计</td></tr><tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td>'
+        "<td>法律服务机构</td><td>其他</td></tr>"
+    ]
+    for i, (row, values) in enumerate(zip(T3_ROWS["2019"], SH_T3, strict=True)):
+        head = '<td rowspan="20">三、本年度办理结果</td>' if i == 2 else ""
+        if i in groups:
+            head += f'<td rowspan="{groups[i][1]}"><p>{groups[i][0]}</p></td>'
+        span = 1 if row.group and row.group != "（六）其他处理" else 3 if i in (0, 1, 22) else 2
+        rows.append(f'<tr>{head}<td colspan="{span}"><p>{row.text}</p></td>{"".join(map(td, values))}</tr>')
+    outcomes = "".join(f"<td>{x}</td>" for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
+    t4 = (
+        '<table><tr><td colspan="5">行政复议</td><td colspan="10">行政诉讼</td></tr>'
+        f'<tr>{outcomes.replace("<td>", "<td rowspan=2>")}<td colspan="5">未经复议直接起诉</td>'
+        f'<td colspan="5">复议后起诉</td></tr><tr>{outcomes * 2}</tr><tr>{"".join(map(td, SH_T4))}</tr></table>'
+    )
+    t2 = (
+        '<table><tr><td colspan="5">第二十条第（一）项</td></tr><tr><td>信息内容</td><td>本年新<br/>制作数量</td>'
+        '<td colspan="2">本年新<br/>公开数量</td><td>对外公开总数量</td></tr>'
+        '<tr><td>规章</td><td>13</td><td colspan="2">13</td><td>524</td></tr>'
+        '<tr><td>规范性文件</td><td>60</td><td colspan="2">60</td><td>368</td></tr>'
+        '<tr><td colspan="5">第二十条第（九）项</td></tr><tr><td>信息内容</td><td colspan="2">采购项目数量</td>'
+        '<td colspan="2">采购总金额</td></tr><tr><td>政府集中采购</td><td colspan="2">6</td>'
+        '<td colspan="2">251000元</td></tr></table>'
+    )
+    return (
+        '<html><head><meta charset="utf-8"></head><body><p>2019年上海市人民政府办公厅政府信息公开工作年度报告</p>'
+        "<p>本年度报告中所列数据统计期限从2019年1月1日到12月31日止。</p><p>一、总体情况</p>"
+        "<p>（二）依申请公开方面</p><p>共受理政府信息公开申请859件；答复政府信息公开申请805件（含上年度结转申请18件，"
+        "另有72件申请按照《条例》顺延到下年度答复）。信息公开类行政复议7件，诉讼9件，均获维持。</p>"
+        f"<p>二、主动公开政府信息情况</p>{t2}<p>三、收到和处理政府信息公开申请情况</p><table>{''.join(rows)}</table>"
+        f"<p><br/>四、政府信息公开行政复议、行政诉讼情况</p>{t4}<p>五、政府信息公开工作存在的主要问题及改进情况</p>"
+        "<p>一是……</p><p>六、其他需要报告的事项</p><p>无。</p></body></html>"
+    )
+
+
+def test_cms_html_with_blank_cells_and_uneven_colspans(tmp_path):
+    from assistant.checks import check
+
+    path = tmp_path / "report.html"
+    path.write_text(_cms_html(), encoding="utf-8")
+    report = parse_file(path)
+    assert (report.org, report.year, report.template, report.period_year) == (
+        "上海市人民政府办公厅",
+        2019,
+        "2019",
+        2019,
+    )
+    assert list(report.table3.values()) == SH_T3
+    assert report.table4 == SH_T4
+    assert report.table2["规章"] == [13, 13, 524] and report.table2["政府集中采购"] == [6, 251000]
+    findings = check(report)
+    # blanks are named, never summed into a false error; the narrative's figures agree with the tables
+    assert not [f for f in findings if f.severity == "error"]
+    assert any(f.rule == "BLANK-CELL" for f in findings)
+    assert not [f for f in findings if f.rule in ("N-TABLE-MISMATCH", "P-SHIFTED", "P-UNREADABLE")]
