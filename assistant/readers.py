@@ -36,6 +36,7 @@ from typing import Any
 PASTED = "粘贴文本"
 PAGE_BREAK = "\f"  # the line between two PDF pages
 MB = 1024 * 1024
+MAX_BYTES = 50 * MB  # the largest file accepted: a report is a few MB at most
 
 _SPACES = str.maketrans(
     {"\u3000": " ", "\xa0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": ""}
@@ -83,7 +84,7 @@ class Document:
     pages: int = 0  # page count for PDF, 0 otherwise
 
 
-def read_file(path: str | Path, max_bytes: int = 50 * MB) -> Document:
+def read_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
     """Read a report file of any supported format, refusing missing, oversized or unreadable files."""
     path = Path(path)
     try:
@@ -101,7 +102,7 @@ def read_file(path: str | Path, max_bytes: int = 50 * MB) -> Document:
     return read_bytes(data, str(path), max_bytes=max_bytes)
 
 
-def read_bytes(data: bytes, name: str, max_bytes: int = 50 * MB) -> Document:
+def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
     """Read an uploaded file's bytes; `name` gives the extension and names the file in messages."""
     _check_size(len(data), max_bytes, name)
     reader = _pick_reader(data, name)

@@ -20,6 +20,7 @@ import pandas as pd
 from gradio import FileData
 
 from .labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL, TEMPLATES
+from .readers import MAX_BYTES
 from .report import Finding, Report, empty_tables
 from .settings import Settings
 from .webapp_chat import HELP, NEEDS_LLM, route
@@ -772,5 +773,6 @@ def serve(
         quiet=quiet,
         css=CSS,
         footer_links=["api"],
+        max_file_size=MAX_BYTES,  # gradio refuses a giant upload before it is read into memory
     )
     return demo, url, ws
