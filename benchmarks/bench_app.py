@@ -41,7 +41,16 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def gradio_baseline() -> tuple[float, float]:
+    """Seconds and peak MB of a bare `import gradio` process: what any gradio app pays before its own work."""
+    probe = "import resource, gradio; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return time.perf_counter() - started, int(out.split()[-1]) / 1024
+
+
 def main() -> None:
+    base_s, base_mb = gradio_baseline()
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as data:
@@ -79,14 +88,18 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(10)
-    print(f"cold start to first page served : {cold:6.2f} s")
+    print(f"baseline: bare `import gradio`   : {base_s:6.2f} s, {base_mb:6.1f} MB peak")
+    print(f"cold start to first page served : {cold:6.2f} s  ({cold / base_s:.1f}× the bare gradio import)")
     print(
         f"notes -> draft preview (/draft)  : median {statistics.median(timings):.3f} s, "
         f"first {timings[0]:.3f} s, max {max(timings):.3f} s over {RUNS} runs"
     )
     print(f"index one report (/index)        : {index_time:6.3f} s")
     print(f"ask one question (/ask)          : {ask_time:6.3f} s")
-    print(f"resident memory                  : {rss_start:6.1f} MB after start, {rss_end:6.1f} MB after the runs")
+    print(
+        f"resident memory                  : {rss_start:6.1f} MB after start ({rss_start / base_mb:.1f}× bare gradio), "
+        f"{rss_end:6.1f} MB after the runs"
+    )
 
 
 if __name__ == "__main__":
