@@ -256,13 +256,20 @@ def test_pingtan_consecutive_years_carry_over(before, after):
     assert not codes(from_expected(after), from_expected(before)) & {"X-CARRYOVER", "X-PRIOR"}
 
 
-def test_mismatched_pair_fails_carryover_and_prior():
-    found = check(from_expected("pingtan-2022.txt"), from_expected("pingtan-2020.txt"))
-    carry = [f for f in found if f.rule == "X-CARRYOVER"]
+def test_carryover_mismatch_is_an_error_for_last_years_report():
+    # 2021's 结转下年度 (自然人 1) given as the prior of a 2022 report whose 上年结转 says 0
+    report, prior = from_expected("pingtan-2022.txt"), from_expected("pingtan-2021.txt")
+    report.table3[T3_CARRIED] = [0, 0, 0, 0, 0, 0, 0]
+    carry = [f for f in check(report, prior) if f.rule == "X-CARRYOVER"]
     assert [f.where for f in carry] == [
         "table3:二、上年结转政府信息公开申请数量:自然人",
         "table3:二、上年结转政府信息公开申请数量:总计",
     ]
+
+
+def test_a_prior_of_another_year_is_named_not_compared():
+    found = check(from_expected("pingtan-2022.txt"), from_expected("pingtan-2020.txt"))
+    assert not [f for f in found if f.rule == "X-CARRYOVER"]
     assert any(f.rule == "X-PRIOR" and "2020" in f.message for f in found)
 
 
@@ -433,3 +440,29 @@ def test_no_review_application_is_not_read_as_no_disclosure_application():
     report = make_report(sections={OVERVIEW: "本年度未收到行政复议申请。"})
     report.table3[T3_NEW] = [1, 0, 0, 0, 0, 0, 1]
     assert not [f for f in check(report) if f.message.startswith("正文称未收到申请")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["本年度未发生因政府信息公开被申请行政复议的情况。", "本年度未收到因政府信息公开申请行政复议的情况。"],
+)
+def test_no_review_sentence_is_not_read_as_no_disclosure_application(sentence):
+    report = make_report(sections={OVERVIEW: sentence})
+    report.table3[T3_NEW] = [1, 0, 0, 0, 0, 0, 1]
+    assert not [f for f in check(report) if f.message.startswith("正文称未收到申请")]
+
+
+def test_parts_may_belong_to_an_earlier_figure_than_the_nearest():
+    text = "全年新收政府信息公开申请 41 件，上年结转 3 件；其中自然人 35 件，商业企业 4 件，法律服务机构 2 件。"
+    assert not list(parts_exceeding(text))
+    assert list(parts_exceeding(text.replace("41 件", "40 件")))
+
+
+def test_figures_of_the_request_part_need_not_repeat_the_word_application():
+    from assistant.labels import PARTS
+
+    part = "（二）依申请公开\n一是规范办理流程；二是办结 50 件，结转下年度 2 件。"
+    report = make_report(sections={OVERVIEW: part}, parts={PARTS[1].text: part})
+    report.table3[T3_TOTAL][6], report.table3[T3_CARRY_NEXT][6] = 42, 2
+    found = [f for f in check(report) if f.rule == "N-TABLE-MISMATCH"]
+    assert len(found) == 1 and "办结 50" in found[0].message

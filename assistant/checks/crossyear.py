@@ -21,15 +21,22 @@ def same_org(a: str, b: str) -> bool:
     return a in b or b in a or SequenceMatcher(None, a, b).ratio() >= 0.75
 
 
+def _is_last_year(report: Report, prior: Report) -> bool:
+    """The prior is this body's report for the year before (an unknown year or body is given the benefit)."""
+    year_ok = report.year is None or prior.year is None or prior.year == report.year - 1
+    return year_ok and same_org(report.org, prior.org)
+
+
 @rule("X-CARRYOVER", "error", needs_prior=True)
 def carryover(report: Report, prior: Report | None) -> Iterator[Issue]:
     """What: per column, this year's 二、上年结转 = last year's 四、结转下年度继续办理.
     Why: applications carried into this year are exactly those last year carried out (error).
+    Only against the same body's report for the year before: another prior is named by X-PRIOR instead.
     Example: 2022 上年结转 自然人 1, but 2021 结转下年度 自然人 0.
     """
     carried = t3_row(report, T3_CARRIED)
     before = t3_row(prior, T3_CARRY_NEXT) if prior else None
-    if carried is None or before is None:
+    if carried is None or before is None or not _is_last_year(report, prior):
         return
     for col, (now, then) in enumerate(zip(carried, before, strict=True)):
         if now is not None and then is not None and now != then:

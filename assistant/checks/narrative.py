@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..labels import T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
+from ..labels import PARTS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
 from ..report import Number, Report
 from ..textnums import Quantity, quantities, sentences, unwrap
 from .base import OVERVIEW, Issue, num, rule, shorten, t3_row, t4_values
@@ -61,9 +61,11 @@ def _overview_sentences(report: Report) -> list[str]:
     return sentences(unwrap(report.sections.get(OVERVIEW, "")))
 
 
-def stated_figures(sentence: str) -> Iterator[tuple[str, Quantity]]:
-    """(concept, figure) pairs a sentence states, one figure per clause: "受理…申请 3119 件" → 新收 3119."""
-    applications = "申请" in sentence
+def stated_figures(sentence: str, about_applications: bool = False) -> Iterator[tuple[str, Quantity]]:
+    """(concept, figure) pairs a sentence states, one figure per clause: "受理…申请 3119 件" → 新收 3119.
+    Concepts such as 办结 count only in a sentence about applications: one naming 申请, or one of the
+    依申请公开 part (`about_applications`)."""
+    applications = about_applications or "申请" in sentence
     for clause in _CLAUSE.split(sentence):
         counts = [q for q in quantities(clause) if q.unit in COUNT_UNITS]
         if not counts:
@@ -86,8 +88,9 @@ def table_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
     expected = _table_quantities(report)
     if expected is None:
         return
+    request_part = set(sentences(unwrap(report.parts.get(PARTS[1].text, ""))))
     for sentence in _overview_sentences(report):
-        for concept, figure in stated_figures(sentence):
+        for concept, figure in stated_figures(sentence, sentence in request_part):
             accepted = expected[concept]
             if accepted and figure.value not in accepted and not figure.approx:
                 table = "、".join(num(v) for v in sorted(accepted))
@@ -97,7 +100,7 @@ def table_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
                 )
 
 
-_NONE_APPLICATIONS = re.compile(r"(?:未|没有|暂未|尚未|均未)(?:收到|接到|受理|接收|发生)[^。；;，,\d]{0,15}申请")
+_NONE_APPLICATIONS = re.compile(r"(?:未|没有|暂未|尚未|均未)(?:收到|接到|受理|接收)[^。；;，,\d]{0,15}申请")
 _OTHER_APPLICATIONS = re.compile(r"复议|诉讼|举报|投诉|信访")  # "未收到行政复议申请" is not about 表三
 _NONE_CASES = re.compile(r"(?<!尚)(?:未|没有|未有|无|暂无|均未)[^。；;，,\d]{0,20}?(行政复议|行政诉讼)")
 _NOT_ABOUT_COUNT = re.compile(r"纠正|纠错|败诉|撤销|确认违法")
@@ -118,7 +121,9 @@ def none_contradicts(report: Report, prior: Report | None) -> Iterator[Issue]:
     where = f"section:{OVERVIEW}"
     for sentence in _overview_sentences(report):
         none = _NONE_APPLICATIONS.search(sentence)
-        if new and new[-1] and none and not _OTHER_APPLICATIONS.search(none.group()):
+        # "未收到…申请行政复议" / "未收到行政复议申请" speak of 表四, not of 表三
+        about_cases = none and _OTHER_APPLICATIONS.search(sentence[none.start() : none.end() + 6])
+        if new and new[-1] and none and not about_cases:
             yield Issue(f"正文称未收到申请，但表三本年新收为 {num(new[-1])} 件：「{shorten(sentence)}」", where)
         for match in _NONE_CASES.finditer(sentence):
             rest = sentence[match.start() : match.end() + 12]
@@ -179,8 +184,13 @@ def parts_exceeding(text: str) -> Iterator[tuple[str, Quantity, list[Quantity]]]
             stop = starts[i + 1] if i + 1 < len(starts) else len(sentence)
             if comparison := _STOP_PARTS.search(sentence, at, stop):
                 stop = comparison.start()
-            parts = [q for q in qs if at < q.start < stop and _family(q.unit) == _family(whole.unit)]
-            if parts and sum(q.value for q in parts) > _upper(whole):
+            family = _family(whole.unit)
+            parts = [q for q in qs if at < q.start < stop and _family(q.unit) == family]
+            total = sum(q.value for q in parts)
+            # "新收 41 件，上年结转 3 件；其中自然人 35 件…": the nearest figure need not be the whole, so the
+            # parts exceed their whole only if they exceed every candidate whole of their unit
+            candidates = [q for q in (before or previous) if _family(q.unit) == family]
+            if parts and all(total > _upper(q) for q in candidates):
                 yield sentence, whole, parts
         previous = qs
 
