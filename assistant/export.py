@@ -18,7 +18,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .labels import SECTIONS, T3_COLUMNS, T3_HEADER_RULE, T3_RESULTS, T3_ROWS, T4_COLUMNS, T4_OUTCOMES, TABLE2
+from .labels import (
+    FINDINGS_HEADING,
+    SECTIONS,
+    T3_COLUMNS,
+    T3_HEADER_RULE,
+    T3_RESULTS,
+    T3_ROWS,
+    T4_COLUMNS,
+    T4_OUTCOMES,
+    TABLE2,
+)
 from .labels import Template as TemplateName
 from .report import Finding, Number, Report
 
@@ -230,7 +240,7 @@ def to_markdown(report: Report, findings: list[Finding] | None = None, status: s
         if i in TABLE_AFTER_SECTION:
             lines += tables[TABLE_AFTER_SECTION[i]]
     if findings:
-        lines += ["## 校验发现的问题", "", *(f"- {_finding_line(f)}" for f in findings), ""]
+        lines += [f"## {FINDINGS_HEADING}", "", *(f"- {_finding_line(f)}" for f in findings), ""]
     return "\n".join(lines)
 
 
@@ -445,7 +455,7 @@ def to_docx(report: Report, path: str | Path, findings: list[Finding] | None = N
         if i in TABLE_AFTER_SECTION:
             w.table(tables[TABLE_AFTER_SECTION[i]], report)
     if findings:
-        w.paragraph([("附：校验发现的问题", FONT_H1)])
+        w.paragraph([(FINDINGS_HEADING, FONT_H1)])
         for n, f in enumerate(findings, 1):
             w.paragraph([(f"{n}. {_finding_line(f)}", FONT_BODY)], color=RED if f.severity == "error" else None)
     return w.save(Path(path))

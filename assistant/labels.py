@@ -33,6 +33,10 @@ SECTIONS: tuple[Label, ...] = (
 )
 SECTION_NUMERALS = "一二三四五六"
 
+# the heading of the findings list our exports append to a draft; parsing stops there, so a draft
+# read back (or given as last year's report) is not checked against its own findings
+FINDINGS_HEADING = "附：校验发现的问题"
+
 # 总体情况's five parts (the key words a part heading or paragraph carries).
 PARTS: tuple[Label, ...] = (
     Label("（一）主动公开", "主动公开"),

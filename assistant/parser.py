@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .labels import (
+    FINDINGS_HEADING,
     PARTS,
     SECTION_NUMERALS,
     SECTIONS,
@@ -65,6 +66,7 @@ TABLE_ANCHORS = {
     2: re.compile(r"[（(]\s*本\s*列|申\s*请\s*人\s*情\s*况|本\s*年\s*新\s*收"),
     3: re.compile(r"行\s*政\s*复\s*议\s*\t|行\s*政\s*复\s*议\s*行\s*政\s*诉\s*讼|结\s*果\s*维\s*持"),
 }
+FINDINGS_RE = re.compile(rf"^[#\s]*{re.escape(FINDINGS_HEADING)}\s*$", re.M)
 PART_MARK_RE = re.compile(r"[（(]\s*([一二三四五六七八九十])\s*[）)]")
 
 
@@ -77,7 +79,7 @@ def parse_text(text: str, source: str = "粘贴文本") -> Report:
 
 
 def parse_document(doc: Document) -> Report:
-    text = doc.text
+    text = FINDINGS_RE.split(doc.text, maxsplit=1)[0]
     findings: list[Finding] = []
     title, org, year = _title(text)
     period = PERIOD_RE.search(text)

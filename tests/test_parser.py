@@ -301,3 +301,21 @@ def test_cms_html_with_blank_cells_and_uneven_colspans(tmp_path):
     assert not [f for f in findings if f.severity == "error"]
     assert any(f.rule == "BLANK-CELL" for f in findings)
     assert not [f for f in findings if f.rule in ("N-TABLE-MISMATCH", "P-SHIFTED", "P-UNREADABLE")]
+
+
+def test_a_drafts_own_findings_list_is_not_read_as_report_text(tmp_path):
+    from assistant.checks import check
+    from assistant.export import to_docx, to_markdown
+
+    report = parse_file(REPORTS / "pingtan-2020.txt")
+    findings = check(report)
+    assert any(f.severity == "error" for f in findings)
+    for path in (tmp_path / "d.docx", tmp_path / "d.md"):
+        if path.suffix == ".docx":
+            to_docx(report, path, findings=findings, status="未通过校验")
+        else:
+            path.write_text(to_markdown(report, findings=findings, status="未通过校验"), encoding="utf-8")
+        back = parse_file(path)
+        assert back.sections[SECTIONS[5].text] == report.sections[SECTIONS[5].text]
+        errors = [(f.rule, f.where) for f in findings if f.severity == "error"]
+        assert [(f.rule, f.where) for f in check(back) if f.severity == "error"] == errors
