@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from .readers import UnreadableError
 from .report import Finding, Report
@@ -44,7 +45,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if args.json:
         _dump(report.to_json())
         return EXIT_OK
-    print(f"标题：{report.title}\n机关：{report.org}\n年度：{report.year}\n格式：{report.template} 年版")
+    unknown = "（未识别）"
+    print(f"标题：{report.title or unknown}\n机关：{report.org or unknown}\n年度：{report.year or unknown}")
+    print(f"格式：{report.template} 年版")
     for heading, text in report.sections.items():
         print(f"\n{heading}（{len(text)} 字）")
     print(f"\n表二 {len(report.table2)} 行，表三 {len(report.table3)} 行，表四 {len(report.table4)} 个数")
@@ -95,7 +98,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
             try:
                 tables = load_tables(args.tables)
             except TablesError as exc:
-                print(f"统计表有误：{exc}", file=sys.stderr)
+                print(str(exc), file=sys.stderr)
                 return EXIT_UNREADABLE
         prior = _load(args.prior) if args.prior else None
         corpus = _open_corpus(settings) if prior is None or settings.llm_enabled else None
@@ -130,6 +133,9 @@ def cmd_tables_template(args: argparse.Namespace) -> int:
     from .export import ExportError
     from .spreadsheet import write_template
 
+    if Path(args.output).suffix.lower() != ".xlsx":
+        print(f"输出文件须为 .xlsx（Excel/WPS 表格）：{args.output}", file=sys.stderr)
+        return EXIT_UNREADABLE
     try:
         path = write_template(args.output, template=args.template)
     except ExportError as exc:
@@ -194,16 +200,35 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
 }
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse whose error messages are in Chinese: the users read the terminal in Chinese."""
+
+    MESSAGES = (
+        ("the following arguments are required", "缺少必需的参数"),
+        ("invalid choice", "无效的选项"),
+        ("choose from", "可选"),
+        ("unrecognized arguments", "无法识别的参数"),
+        ("expected one argument", "需要一个参数值"),
+        ("invalid int value", "应为整数"),
+    )
+
+    def error(self, message: str) -> NoReturn:
+        for english, chinese in self.MESSAGES:
+            message = message.replace(english, chinese)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNREADABLE, f"参数有误：{message}（用 -h 查看帮助）\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m assistant", description="年报助手：政府信息公开工作年度报告")
+    ap = ArgumentParser(prog="python -m assistant", description="年报助手：政府信息公开工作年度报告")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help=COMMANDS["parse"][1])
-    p.add_argument("file")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("file", help="报告文件（.pdf/.docx/.html/.txt/.md）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
     c = sub.add_parser("check", help=COMMANDS["check"][1])
-    c.add_argument("file")
+    c.add_argument("file", help="报告文件（.pdf/.docx/.html/.txt/.md）")
     c.add_argument("--prior", help="上一年度的报告，用于跨年度核对")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help="以 JSON 输出")
     d = sub.add_parser("draft", help=COMMANDS["draft"][1])
     d.add_argument("notes", help="工作要点文件（.md/.txt/.docx）")
     d.add_argument("--tables", help="统计表（本工具生成的 .xlsx 模板，或 parse --json 的 .json）")
@@ -218,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="*", help="报告文件或文件夹（默认 corpus/）")
     a = sub.add_parser("ask", help=COMMANDS["ask"][1])
     a.add_argument("question", help="问题，例如“平潭2022年新收了多少申请？”")
-    a.add_argument("--json", action="store_true")
+    a.add_argument("--json", action="store_true", help="以 JSON 输出")
     return ap
 
 

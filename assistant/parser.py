@@ -38,7 +38,7 @@ from .labels import (
     Template,
     t3_result_rows,
 )
-from .readers import PAGE_BREAK, Document, read_file, read_text
+from .readers import PAGE_BREAK, Document, UnreadableError, read_file, read_text
 from .report import Finding, Number, Report
 
 Cell = Number | None
@@ -94,6 +94,10 @@ def parse_document(doc: Document) -> Report:
     t2_text, t3_text, t4_text = region(1), region(2), region(3)
     template = _template(t2_text, t3_text, year)
     table3 = _table3(t3_text, template, findings)
+    if not spans and not table3:
+        raise UnreadableError(
+            f"“{doc.source}”不像是政府信息公开工作年度报告：没有找到“一、总体情况”等章节标题，也没有找到统计表"
+        )
     return Report(
         title=title,
         org=org,

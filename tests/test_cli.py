@@ -98,3 +98,22 @@ def test_check_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_a_text_that_is_no_report_is_refused(tmp_path, capsys):
+    path = tmp_path / "note.txt"
+    path.write_text("hello world, this is not a report", encoding="utf-8")
+    code, _, err = run(capsys, "check", str(path))
+    assert code == 2 and "不像是政府信息公开工作年度报告" in err
+
+
+def test_argument_errors_are_explained_in_chinese(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["check"])
+    assert exc.value.code == 2
+    assert "缺少必需的参数" in capsys.readouterr().err
+
+
+def test_tables_template_wants_xlsx(tmp_path, capsys):
+    code, _, err = run(capsys, "tables-template", "-o", str(tmp_path / "t.csv"))
+    assert code == 2 and ".xlsx" in err and not (tmp_path / "t.csv").exists()
