@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,9 +65,13 @@ LLM_HINT = "配置 OpenAI 兼容的大模型接口（OpenAI、DeepSeek、通义�
 CSS = "#draft-view{max-height:640px;overflow:auto} .nb-status{font-size:13px;color:#555}"
 
 
+_UPLOAD_PATH = re.compile(r"“/[^”]*/([^/”]+)”")
+
+
 def user_error(message: str, title: str = "无法完成") -> gr.Error:
-    """A Chinese message box for an expected user error; gradio prints no traceback for it."""
-    return gr.Error(message, title=title, print_exception=False)
+    """A Chinese message box for an expected user error; gradio prints no traceback for it. Paths of
+    uploads (gradio's temporary folders) are shown as the file's name only."""
+    return gr.Error(_UPLOAD_PATH.sub(r"“\1”", message), title=title, print_exception=False)
 
 
 def friendly(fn: Callable) -> Callable:

@@ -424,3 +424,10 @@ def test_chart_of_a_figure_across_years(webapp):
     assert frame["年度"].tolist() == [2021, 2022]
     assert frame["数量"].tolist() == [expected[f.name]["table3"][T3_NEW][-1] for f in files]
     assert webapp.chart_choices().value == "平潭综合实验区"
+
+
+def test_user_errors_name_an_upload_by_its_file_name_only():
+    from assistant.webapp import user_error
+
+    message = user_error("“/tmp/gradio/0a1b2c/扫描件.pdf”是扫描件（没有文字层）").message
+    assert message == "“扫描件.pdf”是扫描件（没有文字层）"
