@@ -1,19 +1,25 @@
 """Questions about past reports: figures from the parsed tables, trends across years, passages for the rest.
 
 A question is first scoped (which org, which years: "2023年", 今年/去年/前年/近三年 relative to the newest
-year indexed, "平潭" matched loosely against the indexed orgs). A question naming a table figure is answered
-exactly from the structured store, over several years as a small table when it asks for a trend; any other
-question is answered from retrieved passages, extractively offline or by an LLM chain whose numbers are
-checked against its sources. Every answer cites org, year and section, and says so when the corpus has none.
+year indexed, "平潭" matched loosely against the indexed orgs; a body the corpus lacks is said to be missing,
+never swapped for another). A question naming a table figure is answered exactly from the structured store,
+over several years as a small table when it asks for a trend, and a cell the parser could not read is quoted
+with the parser's reason; any other question is answered from retrieved passages, extractively offline or by
+an LLM chain whose numbers are checked against its sources. Every answer cites org, year and section, and
+says so when the corpus has none.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import jieba
+from jieba import posseg
 
 from .labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, TABLE2
 from .report import Report
@@ -29,6 +35,8 @@ PROMPT = Path(__file__).resolve().parents[1] / "prompts" / "ask.md"
 ANSWER_CHARS = 400
 TABLE_SECTION = {"table2": SECTIONS[1].text, "table3": SECTIONS[2].text, "table4": SECTIONS[3].text}
 TABLE_NAME = {"table2": "表二", "table3": "表三", "table4": "表四"}
+
+jieba.setLogLevel(logging.WARNING)
 
 
 # ── answers ──────────────────────────────────────────────────────────────────────────────────
@@ -159,11 +167,12 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:至|到|-|—|~|～)\s*((?:19|20)\d{2})(?!\d)")
 # characters that do not tell one body from another ("实验区", "人民政府", "信息公开")
 _GENERIC = set("省市县区镇乡街道人民政府委员会管委办公室局厅部开发实验综合管理信息公开工作年度报告的")
-# a body named in the question: place-like words, without function words or the report's own vocabulary
-_ORG_MENTION = re.compile(
-    r"((?:(?![年的了和与及在是中对为等各全本我该辖这那请问公开政务信息专网平台服务工作])[\u4e00-\u9fff]){2,12}?"
-    r"(?:省|市|县|区|州|旗|镇|乡|街道|管委会|委员会|局|厅))"
-)
+# the last word of a body's name ("平潭综合实验区", "北京市", "国务院办公厅")
+_ORG_END = re.compile(r"(?:省|市|县|区|州|旗|盟|镇|乡|街道|管委会|委员会|政府|办公室|办|局|厅)$")
+# parts of speech (jieba) that can continue a body's name: nouns, 综合, 先进, abbreviations, set phrases
+_NAME_TAGS = ("n", "vn", "j", "a", "b", "l")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
 
 # ── scope: org and years ─────────────────────────────────────────────────────────────────────
@@ -208,19 +217,37 @@ def _strip_shared(text: str, name: str) -> str:
     return "".join(out)
 
 
+def org_mention(question: str) -> str:
+    """The body the question names, as written: its first place or institution word (jieba's ns/nt, or a noun
+    ending like 县/局) with the name words after it up to the last name ending ("平潭" + "综合实验区")."""
+    words = list(posseg.cut(question))
+    for i, first in enumerate(words):
+        if not (first.flag in ("ns", "nt") or (first.flag.startswith("n") and _ORG_END.search(first.word))):
+            continue
+        name = run = first.word
+        for word in words[i + 1 :]:
+            if not _CJK_WORD.fullmatch(word.word) or not word.flag.startswith(_NAME_TAGS):
+                break
+            run += word.word
+            if _ORG_END.search(word.word):
+                name = run
+        if sum(ch not in _GENERIC for ch in name) >= 2:
+            return name
+    return ""
+
+
 def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUMERALS.get(word, 0)
 
 
 def scope(question: str, corpus: Corpus) -> Scope:
     """Which indexed orgs and which years the question is about."""
-    runs = {org: _common_run(question, org) for org in corpus.orgs()}
+    # a body the question names must be an indexed one: never answered from another body's reports
+    mention = org_mention(question)
+    runs = {org: _common_run(mention or question, org) for org in corpus.orgs()}
     top = max((len(r) for r in runs.values()), default=0)
     orgs = [org for org, run in runs.items() if run and len(run) == top]
-    unknown = ""
-    if not orgs:
-        mention = _ORG_MENTION.search(question)
-        unknown = mention.group(1) if mention else ""
+    unknown = "" if orgs else mention
     indexed = corpus.years(orgs[0] if len(orgs) == 1 else None)
     newest = indexed[-1] if indexed else None
     years: set[int] = set()
@@ -260,6 +287,8 @@ class Figure:
     value: float | None
     cells: list[tuple[str, str, float | None]]
     missing: str = ""
+    # the parser's doubts about these cells (digits run together, unreadable), quoted to the user
+    doubts: list[str] = field(default_factory=list)
 
 
 def _pick(question: str, choices: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, tuple[str, ...]]:
@@ -298,9 +327,22 @@ def read_figure(metric: Metric, report: Report, question: str) -> Figure:
     if not cells:
         return Figure(name, None, [], f"{report.template} 年版格式的报告没有“{metric.name}”这一项")
     values = [v for _, _, v in cells]
+    doubts = _doubts(report, metric.table, {row for row, _, _ in cells})
     if any(v is None for v in values):
-        return Figure(name, None, cells, "报告中该项为空（未填写）")
-    return Figure(name, sum(values), cells)
+        why = f"原表该项数字未能读出：{'；'.join(doubts)}" if doubts else "报告中该项为空（未填写）"
+        return Figure(name, None, cells, why, doubts)
+    return Figure(name, sum(values), cells, doubts=doubts)
+
+
+def _doubts(report: Report, table: str, rows: set[str]) -> list[str]:
+    """The parser's findings on these rows of the table (on any of 表四, whose cells it reads as one run);
+    a finding's `where` is "table2:规章" or "表二:规章"."""
+    messages = []
+    for finding in report.parse_findings:
+        name, _, row = finding.where.partition(":")
+        if name in (table, TABLE_NAME[table]) and (row in rows or table == "table4"):
+            messages.append(finding.message)
+    return messages
 
 
 def _fmt(value: float) -> str:
@@ -309,7 +351,7 @@ def _fmt(value: float) -> str:
 
 def _quote(metric: Metric, figure: Figure) -> str:
     cells = "；".join(f"「{row}」{col}：{'空' if v is None else _fmt(v)}" for row, col, v in figure.cells)
-    return f"{TABLE_NAME[metric.table]}{cells}"
+    return f"{TABLE_NAME[metric.table]}{cells}" + "".join(f"（解析提示：{d}）" for d in figure.doubts)
 
 
 def _cite(report: Report, section: str, quote: str) -> Citation:
@@ -343,6 +385,7 @@ def _answer_figures(question: str, metric: Metric, sc: Scope, corpus: Corpus) ->
             text = f"{org}{year}年：{fig.missing}。"
         else:
             text = f"{org}{year}年{fig.name}为 {_fmt(fig.value)} {metric.unit}。" + _breakdown(fig, metric.unit)
+            text += "".join(f"（注意：{d}）" for d in fig.doubts)
         return Answer(text + "".join(notes), citations)
     return _trend(metric, rows, citations, notes, multi_org=len({r[0] for r in rows}) > 1)
 
@@ -369,7 +412,8 @@ def _trend(metric: Metric, rows: list, citations: list[Citation], notes: list[st
     text = [f"{name if multi_org else rows[0][0] + name}（{unit}）：", "| " + " | ".join(header[:-1]) + " | 数值 |"]
     for org, year, fig, _ in rows:
         table.append(([org] if multi_org else []) + [year, fig.value])
-        shown = _fmt(fig.value) if fig.value is not None else f"—（{fig.missing}）"
+        why = "原表数字连在一起或无法识别，未能读出，见出处" if fig.doubts else fig.missing
+        shown = _fmt(fig.value) if fig.value is not None else f"—（{why}）"
         text.append(f"| {org + ' | ' if multi_org else ''}{year} | {shown} |")
     known = [(year, fig.value) for _, year, fig, _ in rows if fig.value is not None]
     if not multi_org and len(known) > 1:
@@ -499,6 +543,8 @@ def ask(question: str, corpus: Corpus, settings: Settings, *, llm: BaseChatModel
     question = question.strip()
     if not question:
         return Answer("请输入要查询的问题。")
+    if not _CJK.search(question):
+        return Answer("请用中文提问，例如：“平潭综合实验区2023年新收了多少政府信息公开申请？”")
     if not corpus.orgs():
         return Answer("语料库为空，请先用 index 命令导入往年的年度报告。")
     sc = scope(question, corpus)

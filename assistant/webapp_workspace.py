@@ -110,7 +110,9 @@ class Workspace:
         with self._index_lock:
             self.indexing = True
             try:
-                return self.corpus().index(paths, progress=progress)
+                summary = self.corpus().index(paths, progress=progress)
+                self._discard_failed_uploads(summary.failed)
+                return summary
             finally:
                 self.indexing = False
                 self.status = self.corpus_status()
@@ -122,6 +124,14 @@ class Workspace:
         target = self.library / Path(name or src.name).name
         shutil.copyfile(src, target)
         return target
+
+    def _discard_failed_uploads(self, failed: list[tuple[str, str]]) -> None:
+        """An upload that could not be indexed is not kept: the library holds only reports the corpus knows."""
+        library = self.library.resolve()
+        for source, _ in failed:
+            path = Path(source)
+            if path.parent == library:
+                path.unlink(missing_ok=True)
 
     def corpus_status(self) -> str:
         reports = self.corpus().list_reports()

@@ -10,10 +10,12 @@ import pytest
 from langchain_core.language_models import FakeListChatModel
 from langchain_core.runnables import RunnableLambda
 
-from assistant.ask import ask, scope
+from assistant.ask import NEW_REQUESTS, ask, read_figure, scope
 from assistant.cli import main
 from assistant.corpus import Corpus
 from assistant.labels import SECTIONS, T3_NEW, T3_ROWS
+from assistant.parser import parse_file
+from assistant.report import Finding
 from assistant.settings import Settings
 
 from .conftest import REPORTS
@@ -127,6 +129,55 @@ def test_no_answer_when_the_year_or_org_is_not_indexed(corpus: Corpus, settings:
     unknown = ask("北京市2022年新收了多少申请？", corpus, settings)
     assert unknown.answer.startswith("语料库中没有北京市的报告") and unknown.citations == []
     assert ask("  ", corpus, settings).answer == "请输入要查询的问题。"
+
+
+def test_an_org_not_indexed_is_never_swapped_for_the_only_one(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    corpus = Corpus(settings)
+    corpus.index([REPORTS / "weishi-kaifaqu-2022.txt"])
+    for question, named in (
+        ("平潭2024年行政复议有多少件？", "平潭"),
+        ("平潭综合实验区2024年行政复议有多少件", PINGTAN),
+        ("福州市鼓楼区2022年的问题和改进怎么写的", "福州市鼓楼区"),
+    ):
+        answer = ask(question, corpus, settings)
+        assert answer.answer == f"语料库中没有{named}的报告，无法回答。" and answer.citations == [], question
+    # the indexed org is still found by a loose name, and a question naming no org is about it
+    weishi = EXPECTED["weishi-kaifaqu-2022.txt"]["table4"][4]
+    for question in ("尉氏开发区2022年行政复议有多少件", "2022年行政复议有多少件"):
+        answer = ask(question, corpus, settings)
+        assert answer.answer == f"尉氏县先进制造业开发区2022年行政复议案件为 {weishi} 件。", question
+
+
+def test_a_cell_the_parser_could_not_read_is_quoted_not_called_blank(corpus: Corpus, settings: Settings) -> None:
+    for name, question, row in (
+        ("pingtan-2021.txt", "平潭综合实验区2021年行政规范性文件制发了多少件？", "行政规范性文件"),
+        ("pingtan-2020.txt", "平潭2020年政府集中采购项目多少个", "政府集中采购"),
+    ):
+        [doubt] = [f.message for f in parse_file(REPORTS / name).parse_findings if f.where.endswith(f":{row}")]
+        answer = ask(question, corpus, settings)
+        assert doubt in answer.answer and "未能读出" in answer.answer and "未填写" not in answer.answer
+        [citation] = answer.citations
+        assert citation.source.endswith(name) and citation.section == SECTIONS[1].text and doubt in citation.quote
+    assert "数字连在一起" in ask("平潭综合实验区2021年行政规范性文件制发了多少件？", corpus, settings).answer
+    trend = ask("平潭近三年行政规范性文件制发数量的变化", corpus, settings)
+    unread = [row for row in trend.table[1:] if row[1] is None]
+    assert unread and trend.answer.count("未能读出") == len(unread)
+
+
+def test_a_doubtful_reading_is_answered_with_the_parsers_caveat(corpus: Corpus) -> None:
+    report = corpus.get_report(PINGTAN, 2022)
+    row = next(r.text for r in T3_ROWS[report.template] if r.key == "本年新收")
+    doubt = f"表三「{row}」行有 2 种读法都符合表内关系，已取第一种，请核对原表"
+    report.parse_findings.append(Finding(rule="P-AMBIGUOUS", severity="warning", message=doubt, where=f"table3:{row}"))
+    figure = read_figure(NEW_REQUESTS, report, "新收多少申请")
+    assert figure.value == new_requests("pingtan-2022.txt") and figure.doubts == [doubt]
+
+
+def test_a_question_without_chinese_is_asked_to_be_in_chinese(corpus: Corpus, settings: Settings) -> None:
+    for question in ("How many applications did Pingtan receive in 2024?", "2024?"):
+        answer = ask(question, corpus, settings)
+        assert answer.answer.startswith("请用中文提问") and answer.citations == [] and answer.table is None
 
 
 def test_empty_corpus_says_so(tmp_path: Path) -> None:

@@ -195,3 +195,19 @@ def test_cli_index_reports_skips_and_exit_code(
     captured = capsys.readouterr()
     assert "已跳过" in captured.err and "broken.pdf" in captured.err
     assert "未变跳过 1 份" in captured.out and "新增 1 份" in captured.out
+
+
+def test_web_upload_that_fails_to_index_is_not_kept(tmp_path: Path) -> None:
+    from assistant.webapp_workspace import Workspace
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (uploads / "notes.txt").write_text("这不是年度报告，只是几句笔记。", encoding="utf-8")
+    shutil.copy(REPORTS / "pingtan-2022.txt", uploads / "pingtan-2022.txt")
+    workspace = Workspace(Settings(data_dir=tmp_path / "data"))
+    kept = [workspace.keep_upload(path) for path in sorted(uploads.iterdir())]
+    summary = workspace.index(kept)
+    assert sorted(Path(s).name for s, _ in summary.failed) == ["broken.pdf", "notes.txt"]
+    assert [p.name for p in workspace.library.iterdir()] == ["pingtan-2022.txt"]
+    assert [Path(r["source"]).name for r in workspace.corpus().list_reports()] == ["pingtan-2022.txt"]

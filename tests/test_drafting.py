@@ -14,13 +14,20 @@ from assistant.cli import main
 from assistant.drafting import NotesError, allowed_numbers, draft
 from assistant.drafting.gate import COPY_THRESHOLD, similarity
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, classify, parse_notes
-from assistant.drafting.offline import NO_FEE, OVERVIEW_LIMIT, applications_sentence, reviews_sentence
+from assistant.drafting.offline import (
+    MISSING_FEE,
+    OVERVIEW_LIMIT,
+    applications_sentence,
+    reviews_sentence,
+    table_sentences,
+    without_restated,
+)
 from assistant.labels import PARTS, SECTIONS, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
 from assistant.parser import parse_file
 from assistant.readers import read_file
 from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
-from assistant.textnums import numbers_in
+from assistant.textnums import numbers_in, quantities
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / ".." / "shared" / "reports"
@@ -87,6 +94,52 @@ def test_keyword_rules_place_bullets_without_headings():
     assert classify("与政务公开无关") is None
 
 
+@pytest.mark.parametrize(
+    "bullet",
+    [
+        "行政许可处理决定 146 件，行政处罚 23 件",
+        "全年作出行政强制决定5件",
+        "公开行政事业性收费项目3项",
+        "政府集中采购项目12个",
+    ],
+)
+def test_article_20_items_are_active_disclosure(bullet):
+    assert classify(bullet) == PARTS[0].text
+    notes = parse_notes(f"机关：某某市市场监督管理局\n年度：2024\n- {bullet}")
+    assert notes.bullets[PARTS[0].text] == [bullet] and not notes.unplaced
+
+
+def test_problems_read_as_problems_even_about_article_20_items():
+    assert classify("行政处罚结果公开不够及时") == PROBLEMS
+
+
+LABELLED = """机关：某某县自然资源局
+年度：2024
+- 问题：征地信息公开不够及时
+- 不足：政策解读形式单一
+- 改进：建立征地信息公开台账
+- 下一步：加强业务培训
+"""
+
+
+@pytest.mark.parametrize("heading", ["", "## 存在的主要问题及改进情况\n", "## 存在的问题\n"])
+def test_leading_labels_place_bullets_and_are_stripped(heading):
+    text = LABELLED.replace("- 问题", heading + "- 问题", 1)
+    result = draft(text, settings=OFFLINE)
+    five = result.report.sections[SECTIONS[4].text]
+    assert "仍存在一些不足：一是征地信息公开不够及时；二是政策解读形式单一。" in five
+    assert "加以改进：一是建立征地信息公开台账；二是加强业务培训。" in five
+    for doubled in ("问题：征地", "不足：政策", "改进：建立", "下一步：加强"):
+        assert doubled not in five
+
+
+def test_a_label_under_a_part_heading_is_stripped_but_the_heading_decides():
+    notes = parse_notes("机关：某某局\n年度：2024\n## 主动公开\n- 措施：开设重点领域信息公开专栏")
+    assert notes.bullets[PARTS[0].text] == ["开设重点领域信息公开专栏"]
+    unlabelled = parse_notes("机关：某某局\n年度：2024\n- 措施落实到位，全年主动公开信息10条")
+    assert unlabelled.bullets[PARTS[0].text] == ["措施落实到位，全年主动公开信息10条"]
+
+
 def test_word_headings_arrive_as_bare_lines(tmp_path):
     doc = docx.Document()
     doc.add_heading("某某县交通运输局2024年政府信息公开工作要点", 1)
@@ -118,11 +171,22 @@ def test_flags_override_notes():
         ("年度：2024\n- 全年主动公开信息10条", "未能从要点中识别机关名称，请用 --org 指定"),
         ("机关：某某局\n- 全年主动公开信息10条", "请用 --year 指定"),
         ("# 某某局2024年政府信息公开工作要点\n", "没有可用的内容"),
+        ("机关：某某局\n年度：1999\n- 全年主动公开信息10条", "报告年度1999无效：须在2008至2100年之间"),
     ],
 )
 def test_bad_notes_raise_a_chinese_notes_error(text, message):
     with pytest.raises(NotesError, match=message):
         draft(text, settings=OFFLINE)
+
+
+@pytest.mark.parametrize(("year", "ok"), [(1899, False), (2007, False), (2008, True), (2100, True), (2101, False)])
+def test_year_must_be_within_the_regulation_era(year, ok):
+    text = "机关：某某局\n- 全年主动公开信息10条"
+    if ok:
+        assert parse_notes(text, year=year).year == year
+    else:
+        with pytest.raises(NotesError, match=f"报告年度{year}无效"):
+            parse_notes(text, year=year)
 
 
 # ── the offline draft of a real report's notes ──
@@ -133,8 +197,43 @@ def test_every_note_figure_appears_and_none_is_invented(result):
     text = result.report.text
     assert numbers_in(notes) <= numbers_in(text)
     assert numbers_in(text) <= allowed_numbers(notes, load_tables(TABLES), 2024)
+    restated = "强化与区直各部门协调联动，畅通信息查找渠道，全年办理政府信息公开申请218件"
     for bullet in parse_notes(notes).all_bullets:
-        assert bullet in text
+        assert (bullet in text) != (bullet == restated)
+
+
+def test_request_part_states_each_table_figure_once(result):
+    part = result.report.parts[PARTS[1].text]
+    facts = "".join(table_sentences(load_tables(TABLES)))
+    notes_part = part.removesuffix(facts)
+    assert notes_part == (
+        "一是规范做好申请登记、审查、办理、答复、归档等工作，主动加强与申请人沟通，了解实质诉求；"
+        "二是强化与区直各部门协调联动，畅通信息查找渠道。"
+    )
+    assert numbers_in(notes_part) == set()
+    for q in quantities(facts):
+        assert part.count(q.text) == facts.count(q.text), q.text
+
+
+def test_without_tables_the_request_bullets_keep_their_figures():
+    result = draft(NOTES.read_text(encoding="utf-8"), settings=OFFLINE)
+    assert "畅通信息查找渠道，全年办理政府信息公开申请218件" in result.report.parts[PARTS[1].text]
+
+
+def test_only_clauses_restating_table_counts_are_dropped():
+    facts = ["本年度新收政府信息公开申请5件，无上年结转申请，办结5件，其中予以公开2件、不予公开3件。"]
+    bullets = [
+        "全年收到申请5件、办结5件",  # all restated: dropped
+        "开展申请人回访2次，答复满意率100%",  # not 件 counts: kept
+        "全年办理申请5件，其中自然人4件，均按期答复",  # 4 is not in the tables: kept with its whole
+        "规范答复文书，全年办理依申请公开5件",  # the restated clause goes, the rest stays
+    ]
+    assert without_restated(bullets, facts) == [
+        "开展申请人回访2次，答复满意率100%",
+        "全年办理申请5件，其中自然人4件，均按期答复",
+        "规范答复文书",
+    ]
+    assert without_restated(bullets, []) == bullets
 
 
 def test_narrative_and_tables_agree(result):
@@ -179,11 +278,25 @@ def test_carried_applications_are_stated():
     assert t3[T3_CARRY_NEXT][6] > 0
 
 
-def test_silent_notes_get_the_no_fee_statement_with_a_notice():
-    result = draft("机关：某某局\n年度：2024\n- 全年主动公开信息10条", settings=OFFLINE)
-    assert result.report.sections[SECTIONS[5].text].startswith(NO_FEE)
-    assert any("信息处理费" in n for n in result.notices)
-    assert any("未提供统计表" in n for n in result.notices)
+def test_silent_notes_get_a_fee_placeholder_never_an_invented_fact(tmp_path, capsys):
+    notes = "机关：某某局\n年度：2024\n- 全年主动公开信息10条"
+    result = draft(notes, settings=OFFLINE)
+    assert result.report.sections[SECTIONS[5].text] == MISSING_FEE
+    assert "未收取" not in result.report.text
+    assert any("要点未提及信息处理费" in n for n in result.notices)
+    assert any("表格语句未生成，正文只含要点中的数字" in n for n in result.notices)
+    path = tmp_path / "notes.md"
+    path.write_text(notes, encoding="utf-8")
+    main(["draft", str(path), "-o", str(tmp_path / "out.md")])
+    err = capsys.readouterr().err
+    assert "要点未提及信息处理费" in err and "正文只含要点中的数字" in err and "未写入正文" not in err
+    assert MISSING_FEE in (tmp_path / "out.md").read_text(encoding="utf-8")
+
+
+def test_a_fee_bullet_under_another_heading_goes_to_section_six():
+    result = draft("机关：某某局\n年度：2024\n## 依申请公开\n- 全年未收取信息处理费", settings=OFFLINE)
+    assert result.report.sections[SECTIONS[5].text] == "全年未收取信息处理费。"
+    assert not any("信息处理费" in n for n in result.notices)
 
 
 def test_copied_sentences_are_flagged(pingtan_2023):
@@ -237,6 +350,8 @@ def test_cli_bad_inputs_exit_2(tmp_path, capsys):
     out = str(tmp_path / "o.docx")
     assert main(["draft", str(no_org), "-o", out]) == 2
     assert "请用 --org 指定" in capsys.readouterr().err
+    assert main(["draft", str(no_org), "--org", "某某局", "--year", "1899", "-o", out]) == 2
+    assert "报告年度1899无效" in capsys.readouterr().err
     assert main(["draft", str(no_org), "--org", "某某局", "-o", str(tmp_path / "o.pdf")]) == 2
     assert ".docx 或 .md" in capsys.readouterr().err
     assert main(["draft", str(garbage), "-o", out]) == 2

@@ -10,6 +10,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.drafting import chain, draft, revise_section
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, parse_notes
+from assistant.drafting.offline import table_sentences, without_restated
 from assistant.labels import PARTS, SECTIONS
 from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
@@ -22,11 +23,13 @@ REPORTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reports"
 NOTES = (DATA / "notes-pingtan-2024.md").read_text(encoding="utf-8")
 TABLES = load_tables(DATA / "tables-pingtan-2024.json")
 KEY = "sk-test-DO-NOT-LEAK-4242"
-# what a faithful model writes for each unit with bullets: its bullets, in unit order (五 and 六 last)
+# what a faithful model writes for each unit with bullets: its bullets, in unit order (五 and 六 last);
+# 依申请公开 gets its bullets less what the table sentences state
 _NOTES = parse_notes(NOTES)
+_REQUEST = without_restated(_NOTES.bullets[PARTS[1].text], table_sentences(TABLES))
 FAITHFUL = [
     "；".join(b) + "。"
-    for b in [_NOTES.bullets[p.text] for p in PARTS]
+    for b in [_NOTES.bullets[PARTS[0].text], _REQUEST, *(_NOTES.bullets[p.text] for p in PARTS[2:])]
     + [_NOTES.bullets[PROBLEMS] + _NOTES.bullets[IMPROVEMENTS], _NOTES.bullets[OTHER]]
 ]
 INVENTED = FAITHFUL[0] + "另有99999条待公开。"

@@ -56,10 +56,15 @@ class Revision:
 _PART_PROMPTS = ("part_active", "part_request", "part_management", "part_platform", "part_oversight")
 
 
-def _units(notes: Notes) -> list[Unit]:
-    """The offline draft of every LLM-writable unit; units with no bullets are never sent to an LLM."""
+def _units(notes: Notes, facts: list[str]) -> list[Unit]:
+    """The offline draft of every LLM-writable unit; units with no bullets are never sent to an LLM.
+
+    依申请公开 drops what the table sentences (`facts`, appended later) already state.
+    """
+    bullets = {part.text: notes.bullets[part.text] for part in PARTS}
+    bullets[PARTS[1].text] = offline.without_restated(bullets[PARTS[1].text], facts)
     units = [
-        Unit(part.text, prompt, notes.bullets[part.text], offline.part_text(notes.bullets[part.text]))
+        Unit(part.text, prompt, bullets[part.text], offline.part_text(bullets[part.text]))
         for part, prompt in zip(PARTS, _PART_PROMPTS, strict=True)
     ]
     problems, _ = offline.problems(notes)
@@ -73,9 +78,10 @@ def allowed_numbers(notes_text: str, tables: offline.TableData | None, year: int
     return numbers_in(notes_text) | numbers_in(offline.table_numbers(tables)) | {str(year)}
 
 
-def _assemble(notes: Notes, tables: offline.TableData | None, texts: dict[str, str]) -> tuple[Report, list[str]]:
-    """The Report in section order, with the table sentences closing 依申请公开; plus notices."""
-    facts = offline.table_sentences(tables)
+def _assemble(
+    notes: Notes, tables: offline.TableData | None, facts: list[str], texts: dict[str, str]
+) -> tuple[Report, list[str]]:
+    """The Report in section order, with the table sentences (`facts`) closing 依申请公开; plus notices."""
     bodies = {part.text: texts[part.text] for part in PARTS}
     request = bodies[PARTS[1].text]
     if facts:
@@ -103,7 +109,9 @@ def _assemble(notes: Notes, tables: offline.TableData | None, texts: dict[str, s
     if tables is not None:
         report.table2, report.table3, report.table4 = tables.table2, tables.table3, tables.table4
     else:
-        notices.append("未提供统计表（--tables），表二、表三、表四为空，申请和复议诉讼情况未写入正文。")
+        notices.append(
+            "未提供统计表（--tables）：表二、表三、表四为空，申请和复议诉讼的表格语句未生成，正文只含要点中的数字。"
+        )
     return report, notices
 
 
@@ -127,21 +135,21 @@ def draft(
     if prior is None and corpus is not None:
         prior = corpus.get_report(parsed.org, parsed.year - 1)
         progress("已从语料库找到上一年度报告。" if prior else "语料库中没有上一年度报告，跳过跨年度核对。")
-    units = _units(parsed)
+    facts = offline.table_sentences(tables)
+    units = _units(parsed, facts)
     notices: list[str] = []
     engine: Literal["offline", "llm"] = "offline"
     if settings.llm_enabled:
         from .chain import write_units
 
         allowed = allowed_numbers(parsed.text, tables, parsed.year)
-        facts = "".join(offline.table_sentences(tables))
-        notices += write_units(units, parsed, facts, allowed, settings, corpus, progress, on_token)
+        notices += write_units(units, parsed, "".join(facts), allowed, settings, corpus, progress, on_token)
         engine = "llm"
     else:
         progress("未配置大模型，使用离线引擎起草。")
-    report, more = _assemble(parsed, tables, {u.name: u.text for u in units})
+    report, more = _assemble(parsed, tables, facts, {u.name: u.text for u in units})
     progress("正在校验草稿……")
-    findings = gate(report, prior, skip=offline.table_sentences(tables))
+    findings = gate(report, prior, skip=facts)
     return DraftResult(report, findings, notices + more, engine)
 
 

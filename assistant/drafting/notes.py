@@ -62,14 +62,47 @@ BARE_HEADINGS = frozenset(
     }
 )
 
+# Labels a bullet may start with ("问题：征地……"): they name its category and are dropped from the text,
+# so the draft never reads "仍存在一些不足：问题：…". Longest first; each maps via HEADING_RULES.
+LEAD_LABELS: tuple[str, ...] = (
+    "下一步计划",
+    "存在问题",
+    "主要问题",
+    "整改措施",
+    "改进措施",
+    "下一步",
+    "问题",
+    "不足",
+    "改进",
+    "措施",
+)
+
+# Keywords that place a bullet whatever heading it is under: the 2021 format reports 信息处理费 in 六.
+PINNED: dict[str, str] = {"信息处理费": OTHER}
+
 # Bullet keywords -> category with a weight; the highest total wins (ties: the earlier category).
 # Problems and plans outweigh topic words, since "政策解读形式仍需创新" is a problem about 主动公开.
+# 行政许可/处罚/强制 decisions, 行政事业性收费 and 集中采购 are 条例第二十条 items, i.e. 主动公开 (表二).
 KEYWORD_RULES: dict[str, dict[str, int]] = {
     OTHER: {"信息处理费": 10},
     PROBLEMS: {"存在问题": 6, "不足": 5, "有待": 5, "不够": 5, "仍需": 5, "欠缺": 5, "短板": 5, "薄弱": 5},
     IMPROVEMENTS: {"下一步": 6, "今后": 5, "明年": 5, "计划": 4, "拟": 3, "将继续": 5, "将进一步": 5, "将重点": 5},
     _REQUEST: {"依申请": 4, "申请": 2, "答复": 2, "复议": 2, "诉讼": 2},
-    _ACTIVE: {"主动公开": 4, "解读": 2, "发布": 1, "回应": 1, "访谈": 1, "民意征集": 1, "新闻发布": 1},
+    _ACTIVE: {
+        "主动公开": 4,
+        "行政许可": 3,
+        "行政处罚": 3,
+        "行政强制": 3,
+        "行政事业性收费": 3,
+        "集中采购": 3,
+        "解读": 2,
+        "处理决定": 1,
+        "发布": 1,
+        "回应": 1,
+        "访谈": 1,
+        "民意征集": 1,
+        "新闻发布": 1,
+    },
     _MANAGEMENT: {"信息管理": 4, "保密审查": 2, "规范性文件": 2, "三审三校": 2, "审核": 1, "清理": 1, "规章": 1},
     _PLATFORM: {"平台": 2, "网站": 2, "新媒体": 2, "栏目": 1, "专栏": 1, "智能": 1, "公众号": 1},
     _OVERSIGHT: {
@@ -93,7 +126,10 @@ _HEADING_SUFFIX = re.compile(r"(?:方面|情况|工作)$")
 _META = re.compile(r"^\s*(机关|单位|机关名称|单位名称|报告单位|年度|报告年度)\s*[:：]\s*(.+?)\s*$")
 _TITLE = re.compile(r"^(?P<org>.+?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*(?:政府信息公开|政务公开)")
 _YEAR = re.compile(r"^((?:19|20)\d\d)\s*年?$")
-_END_PUNCT = "。；;，,、 "
+_LEAD_LABEL = re.compile(r"^(?P<label>" + "|".join(LEAD_LABELS) + r")\s*[:：]\s*")
+_SECTION_FIVE = (None, _BOTH, PROBLEMS, IMPROVEMENTS)  # headings a bullet's own label may override
+FIRST_YEAR, LAST_YEAR = 2008, 2100  # the regulation took effect on 2008-05-01
+END_PUNCT = "。；;，,、 "
 
 
 class NotesError(ValueError):
@@ -152,7 +188,24 @@ def _is_title_line(line: str) -> bool:
 
 def clean_bullet(line: str) -> str:
     """A bullet without its marker and trailing punctuation, ready to be joined into a sentence."""
-    return _BULLET.sub("", line).strip().rstrip(_END_PUNCT).strip()
+    return _BULLET.sub("", line).strip().rstrip(END_PUNCT).strip()
+
+
+def split_label(bullet: str) -> tuple[str | None, str]:
+    """The category a leading label ("问题：", "改进：") names, and the bullet without it."""
+    if (m := _LEAD_LABEL.match(bullet)) and (rest := bullet[m.end() :].strip()):
+        return _heading_category(m.group("label")), rest
+    return None, bullet
+
+
+def _category(heading_cat: str | None, label_cat: str | None, bullet: str) -> str | None:
+    """Pinned keywords first, then a label within section 五 (or with no heading), the heading, keywords."""
+    if pinned := next((cat for word, cat in PINNED.items() if word in bullet), None):
+        return pinned
+    cat = label_cat if label_cat and heading_cat in _SECTION_FIVE else heading_cat
+    if cat == _BOTH:
+        cat = IMPROVEMENTS if classify(bullet) == IMPROVEMENTS else PROBLEMS
+    return cat or classify(bullet)
 
 
 def parse_notes(text: str, *, org: str | None = None, year: int | None = None) -> Notes:
@@ -183,19 +236,21 @@ def parse_notes(text: str, *, org: str | None = None, year: int | None = None) -
             current = _heading_category(heading)
             continue
         if bullet := clean_bullet(line):
-            placed.append((current, bullet))
+            label_cat, bullet = split_label(bullet)
+            placed.append((_category(current, label_cat, bullet), bullet))
     if not placed:
         raise NotesError("要点中没有可用的内容：请每行写一条工作要点。")
-    notes = Notes(org=org or found_org, year=year or found_year or 0, text=text)
+    notes = Notes(org=org or found_org, year=year if year is not None else found_year or 0, text=text)
     if not notes.org:
         raise NotesError("未能从要点中识别机关名称，请用 --org 指定")
-    if not notes.year:
+    if year is None and not found_year:
         raise NotesError("未能从要点中识别报告年度，请用 --year 指定")
-    for heading_cat, bullet in placed:
-        cat = heading_cat
-        if cat == _BOTH:
-            cat = IMPROVEMENTS if classify(bullet) == IMPROVEMENTS else PROBLEMS
-        cat = cat or classify(bullet)
+    if not FIRST_YEAR <= notes.year <= LAST_YEAR:
+        raise NotesError(
+            f"报告年度{notes.year}无效：须在{FIRST_YEAR}至{LAST_YEAR}年之间"
+            f"（《政府信息公开条例》自{FIRST_YEAR}年起施行），请用 --year 指定"
+        )
+    for cat, bullet in placed:
         if cat is None:
             notes.unplaced.append(bullet)
             cat = OTHER

@@ -1,13 +1,14 @@
 """The offline drafting engine: the report's narrative from notes and tables, with no LLM.
 
-Each bullet is kept word for word (so every fact keeps its exact figure) and joined in the register
-of published reports ("2024年，…", "一是……；二是……"). The sentences about applications, 行政复议 and
+Each bullet is kept word for word (so every fact keeps its exact figure; only a leading "问题：" label,
+and in 依申请公开 a clause restating the table sentences' figures, are dropped) and joined in the
+register of published reports ("2024年，…", "一是……；二是……"). The sentences about applications, 行政复议 and
 行政诉讼 are written from the tables themselves, so the narrative and the tables agree by construction.
-The engine adds no number of its own: every figure comes from the notes, the tables, or the year.
+The engine adds no number of its own: every figure comes from the notes, the tables, or the year,
+and it asserts no fact the notes do not give.
 
-Section 六 (decision): the notes' own statement about 信息处理费 when they have one; when they say
-nothing, "本年度未收取信息处理费。" (the usual case) plus a notice asking the user to confirm. A fee
-amount is never invented.
+Section 六: the notes' own statement about 信息处理费 when they have one; when they say nothing, a
+visible placeholder asking for it plus a notice (never "未收取", which the notes did not say).
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from typing import Protocol
 
 from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_ROWS, T3_TOTAL, T4_OUTCOMES, Template
 from ..report import Number
-from ..textnums import normalise
-from .notes import IMPROVEMENTS, OTHER, PROBLEMS, Notes
+from ..textnums import normalise, quantities
+from .notes import END_PUNCT, IMPROVEMENTS, OTHER, PROBLEMS, Notes
 
 OVERVIEW_LIMIT = 1000  # 总体情况 "篇幅原则上不超过一千字" (国办公开办函〔2021〕30号)
-NO_FEE = "本年度未收取信息处理费。"
+MISSING_FEE = "（要点未涉及信息处理费收取情况，请补充。）"
 MISSING_PART = "（要点未涉及本部分，请补充。）"
 MISSING_PROBLEMS = "（要点未提供存在的主要问题及改进措施，请补充。）"
 _NUMERALS = "一二三四五六七八九十"
 _SENTENCE_END = re.compile(r"[。！？]")
+_CLAUSE = re.compile(r"[^，,；;。]+[，,；;。]?")
+_TABLE_TOPICS = ("申请", "复议", "诉讼")  # what the table sentences are about
 TABLE_LEADS: dict[str, str] = {
     SECTIONS[1].text: "本年度主动公开政府信息情况见下表。",
     SECTIONS[2].text: "本年度收到和处理政府信息公开申请情况见下表。",
@@ -142,6 +145,36 @@ def table_numbers(tables: TableData | None) -> str:
     return " ".join(normalise(v) for v in cells + sums if v is not None)
 
 
+def _restates(clause: str, stated: set[str]) -> bool:
+    """A clause about applications or reviews whose every figure is a 件 count the table sentences give."""
+    found = quantities(clause)
+    return (
+        bool(found)
+        and any(t in clause for t in _TABLE_TOPICS)
+        and all(q.unit == "件" and normalise(q.value) in stated for q in found)
+    )
+
+
+def without_restated(bullets: Sequence[str], facts: Sequence[str]) -> list[str]:
+    """依申请公开's bullets less the clauses that only restate the table sentences' figures.
+
+    "畅通查找渠道，全年办理申请218件" keeps "畅通查找渠道" when the tables give 新收218件, so each figure
+    is stated once; a "其中…" clause stays with the clause before it; a bullet left empty is dropped.
+    """
+    stated = {normalise(q.value) for q in quantities("".join(facts)) if q.unit == "件"}
+    kept = []
+    for bullet in bullets:
+        clauses: list[str] = []
+        for clause in _CLAUSE.findall(bullet):
+            if clauses and clause.startswith("其中"):
+                clauses[-1] += clause
+            else:
+                clauses.append(clause)
+        if rest := "".join(c for c in clauses if not _restates(c, stated)).rstrip(END_PUNCT):
+            kept.append(rest)
+    return kept
+
+
 def part_text(bullets: Sequence[str]) -> str:
     """One part of 总体情况 from its bullets, or a visible placeholder when the notes say nothing."""
     return join_points(bullets) or MISSING_PART
@@ -182,10 +215,10 @@ def problems(notes: Notes) -> tuple[str, list[str]]:
 
 
 def fee_statement(notes: Notes) -> tuple[str, list[str]]:
-    """What section 六 must add about 信息处理费; see the module doc for notes that are silent on it."""
+    """What section 六 must add about 信息处理费 (see the module doc), and the notices about section 六."""
     notices = []
     if notes.unplaced:
         notices.append(f"有{len(notes.unplaced)}条要点未能归类，已写入“六、其他需要报告的事项”，请核对。")
     if any("信息处理费" in b or "收费" in b for b in notes.bullets[OTHER]):
         return "", notices
-    return NO_FEE, [*notices, "要点未提及信息处理费，第六部分按“本年度未收取信息处理费”起草，请核实。"]
+    return MISSING_FEE, [*notices, "要点未提及信息处理费，第六部分留有占位语句，请补充本年度收取信息处理费的情况。"]
