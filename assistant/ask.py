@@ -336,11 +336,11 @@ def read_figure(metric: Metric, report: Report, question: str) -> Figure:
 
 def _doubts(report: Report, table: str, rows: set[str]) -> list[str]:
     """The parser's findings on these rows of the table (on any of 表四, whose cells it reads as one run);
-    a finding's `where` is "table2:规章" or "表二:规章"."""
+    a finding's `where` is "table2:规章" or "table4"."""
     messages = []
     for finding in report.parse_findings:
         name, _, row = finding.where.partition(":")
-        if name in (table, TABLE_NAME[table]) and (row in rows or table == "table4"):
+        if name == table and (row in rows or table == "table4"):
             messages.append(finding.message)
     return messages
 

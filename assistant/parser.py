@@ -366,16 +366,20 @@ def _table2(text: str, template: Template, findings: list[Finding]) -> dict[str,
                 )
             )
         else:
-            findings.append(_unreadable("表二", label.text, raw.get(label.text, "")))
+            findings.append(_unreadable("table2", label.text, raw.get(label.text, "")))
     return table
 
 
+TABLE_NAMES = {"table2": "表二", "table3": "表三", "table4": "表四"}
+
+
 def _unreadable(table: str, label: str, raw: str) -> Finding:
+    """`table` is "table2"/"table3"/"table4", as in every finding's `where`."""
     return Finding(
         rule="P-UNREADABLE",
         severity="warning",
-        message=f"{table}「{label}」行的数字无法识别（“{raw.strip()}”），已按空白处理，请核对原表",
-        where=f"{table}:{label}",
+        message=f"{TABLE_NAMES[table]}「{label}」行的数字无法识别（“{raw.strip()}”），已按空白处理，请核对原表",
+        where=f"{table}:{label}" if table != "table4" else table,
     )
 
 
@@ -390,7 +394,7 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
         values = raw.get(label.text, "")
         readings = _readings(values, n, group=n)
         if not readings:
-            findings.append(_unreadable("表三", label.text, values))
+            findings.append(_unreadable("table3", label.text, values))
             readings = [(None,) * n]
         options[label.text] = readings
     chosen = _choose(options, template, findings)
@@ -485,7 +489,7 @@ def _table4(text: str, findings: list[Finding]) -> list[Cell]:
     if len(readings) == 1:
         return list(readings[0])
     if not readings:
-        findings.append(_unreadable("表四", "数据", values))
+        findings.append(_unreadable("table4", "数据", values))
     else:
         findings.append(
             Finding(

@@ -466,3 +466,11 @@ def test_figures_of_the_request_part_need_not_repeat_the_word_application():
     report.table3[T3_TOTAL][6], report.table3[T3_CARRY_NEXT][6] = 42, 2
     found = [f for f in check(report) if f.rule == "N-TABLE-MISMATCH"]
     assert len(found) == 1 and "办结 50" in found[0].message
+
+
+def test_a_placeholder_left_in_the_text_is_an_error():
+    heading = SECTIONS[5].text
+    report = make_report(sections={heading: "（要点未涉及信息处理费收取情况，请补充。）"})
+    found = [f for f in check(report) if f.rule == "S-PLACEHOLDER"]
+    assert len(found) == 1 and found[0].severity == "error" and "信息处理费" in found[0].message
+    assert "S-PLACEHOLDER" not in codes(make_report(sections={heading: "本年度未收取信息处理费。"}))

@@ -103,3 +103,19 @@ def fee_reported(report: Report, prior: Report | None) -> Iterator[Issue]:
     six = SECTIONS[5].text
     if report.template == "2021" and six in report.sections and not _FEE.search(report.sections[six]):
         yield Issue("「六、其他需要报告的事项」未说明收取信息处理费的情况。", f"section:{six}")
+
+
+_PLACEHOLDER = re.compile(r"[（(][^（）()]{0,40}请补充[^（）()]{0,10}[）)]")
+
+
+@rule("S-PLACEHOLDER", "error")
+def placeholder(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: no "（……请补充。）" placeholder is left in the text (the drafting engine writes one where the
+    notes were silent, instead of inventing a fact).
+    Why: a report published with a placeholder is plainly unfinished, so a draft holding one can never be
+    exported as final (error).
+    Example: 六、其他需要报告的事项 still reads "（要点未涉及信息处理费收取情况，请补充。）".
+    """
+    for heading, text in report.sections.items():
+        for m in _PLACEHOLDER.finditer(text):
+            yield Issue(f"「{heading}」仍有待补充的占位语句：{m.group()}", f"section:{heading}")
