@@ -17,8 +17,8 @@ from assistant.labels import T3_NEW
 from assistant.settings import load_settings
 from assistant.webapp import serve
 
-ROOT = Path(__file__).resolve().parents[1]
-REPORTS = ROOT / ".." / "shared" / "reports"
+from .conftest import REPORTS, ROOT
+
 EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 NOTES = "机关：测试县人民政府办公室\n年度：2024\n- 全年主动公开政府信息1200条\n- 收到政府信息公开申请15件，均按时答复\n"
 

@@ -7,7 +7,6 @@ import http.server
 import json
 import stat
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -35,8 +34,8 @@ from assistant.webapp_settings import LlmConfig, check_connection
 from assistant.webapp_tables import failing_cells, from_frames, render_html, to_frames, with_totals
 from assistant.webapp_workspace import Workspace
 
-ROOT = Path(__file__).resolve().parents[1]
-REPORTS = ROOT / ".." / "shared" / "reports"
+from .conftest import REPORTS
+
 NOTES = "机关：测试县人民政府办公室\n年度：2024\n- 全年主动公开政府信息1200条\n- 存在问题：政策解读形式单一\n"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -25,7 +24,8 @@ from assistant.labels import (
 )
 from assistant.report import Finding, Report
 
-REPORTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reports"
+from .conftest import REPORTS
+
 EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 OVERVIEW, SIX = SECTIONS[0].text, SECTIONS[5].text
 TEMPLATE_OF = {"pingtan-2019.txt": "2019", "pingtan-2020.txt": "2019"}

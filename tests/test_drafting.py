@@ -29,8 +29,8 @@ from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
 from assistant.textnums import numbers_in, quantities
 
-ROOT = Path(__file__).resolve().parents[1]
-REPORTS = ROOT / ".." / "shared" / "reports"
+from .conftest import REPORTS, ROOT
+
 DATA = Path(__file__).resolve().parent / "data"
 NOTES = DATA / "notes-pingtan-2024.md"
 TABLES = DATA / "tables-pingtan-2024.json"

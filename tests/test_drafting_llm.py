@@ -16,10 +16,10 @@ from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
 from assistant.textnums import numbers_in
 
+from .conftest import REPORTS
 from .fake_openai import FakeOpenAI, Reply
 
 DATA = Path(__file__).resolve().parent / "data"
-REPORTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reports"
 NOTES = (DATA / "notes-pingtan-2024.md").read_text(encoding="utf-8")
 TABLES = load_tables(DATA / "tables-pingtan-2024.json")
 KEY = "sk-test-DO-NOT-LEAK-4242"

@@ -15,7 +15,8 @@ import pytest
 from assistant.labels import T3_ROWS
 from assistant.readers import PAGE_BREAK, Document, UnreadableError, read_bytes, read_file, read_text
 
-REPORTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reports"
+from .conftest import REPORTS
+
 TEMPLATE = Path(__file__).resolve().parents[1] / ".." / "shared" / "spec" / "template-2021.docx"
 EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 
