@@ -413,8 +413,9 @@ class _DocxWriter:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         for col, width in zip(table.columns, TABLE_WIDTHS_MM[grid.name], strict=True):
+            col.width = Mm(width)  # the table grid: LibreOffice and WPS lay columns out by it
             for cell in col.cells:
-                cell.width = Mm(width)
+                cell.width = Mm(width)  # each cell's own width: Word lays columns out by these
         size = TABLE_FONT_SIZE[grid.name]
         # looked up once before merging (table.cell() rescans the whole table on every call); merged
         # regions are disjoint, so each region's corner cells stay valid while the others are merged

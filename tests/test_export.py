@@ -219,3 +219,18 @@ def test_round_trip_docx(name: str, tmp_path: Path) -> None:
         assert back.sections[heading] == original.sections[heading]
     for heading in TABLE_SECTIONS:  # the parser keeps the table's text in its section, after our intro
         assert back.sections[heading].startswith(original.sections[heading])
+
+
+def test_table_grid_carries_the_column_widths(tmp_path):
+    # LibreOffice and WPS lay columns out by the table grid, Word by the cells: both must be set
+    import docx
+    from docx.oxml.ns import qn
+
+    from assistant.export import TABLE_WIDTHS_MM, to_docx
+    from assistant.parser import parse_file
+
+    path = to_docx(parse_file(REPORTS / "pingtan-2024.txt"), tmp_path / "r.docx")
+    tables = docx.Document(str(path)).tables
+    for table, name in zip(tables, ("表二", "表三", "表四"), strict=True):
+        grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert grid == [pytest.approx(mm * 1440 / 25.4, abs=1) for mm in TABLE_WIDTHS_MM[name]]
