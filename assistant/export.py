@@ -173,8 +173,8 @@ def _status_notice(status: str) -> str:
 
 
 def _finding_line(f: Finding) -> str:
-    where = f"（{f.where}）" if f.where else ""
-    return f"{SEVERITY_ZH[f.severity]} {f.rule} {f.message}{where}"
+    """A finding for readers of the document: its message names the place; `where` is for programs."""
+    return f"{SEVERITY_ZH[f.severity]} {f.rule} {f.message}"
 
 
 def _sections(report: Report) -> list[tuple[int, str, list[str]]]:

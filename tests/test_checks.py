@@ -466,6 +466,7 @@ def test_figures_of_the_request_part_need_not_repeat_the_word_application():
     report.table3[T3_TOTAL][6], report.table3[T3_CARRY_NEXT][6] = 42, 2
     found = [f for f in check(report) if f.rule == "N-TABLE-MISMATCH"]
     assert len(found) == 1 and "办结 50" in found[0].message
+    assert "（七）总计 42" in found[0].message  # each table figure is named by what it counts
 
 
 def test_a_placeholder_left_in_the_text_is_an_error():

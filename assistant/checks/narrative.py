@@ -37,23 +37,27 @@ CONCEPTS: tuple[Concept, ...] = (
 )
 
 
-def _table_quantities(report: Report) -> dict[str, set[Number]] | None:
-    """Every plausible table figure per concept (any 口径 is accepted), or None if cells are missing."""
+def _table_quantities(report: Report) -> dict[str, dict[Number, str]] | None:
+    """Every plausible table figure per concept (any 口径 is accepted), each with what it counts, or None
+    if cells are missing."""
     rows = [t3_row(report, label) for label in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)]
     t4 = t4_values(report)
     if any(r is None or r[-1] is None for r in rows) or t4 is None:
         return None
     new, carried, done, carry_next = (r[-1] for r in rows)
     review, direct, after = t4[4], t4[9], t4[14]
-    lawsuits = {direct + after} if direct is not None and after is not None else set()
+    lawsuits = {direct: "未经复议直接起诉", after: "复议后起诉"}
+    if direct is not None and after is not None:
+        lawsuits[direct + after] = "行政诉讼合计"
+    new_total = {new + carried: "本年新收＋上年结转"}
     return {
-        "新收": {new, new + carried},
-        "办结": {done, new + carried, done - carried},
-        "上年结转": {carried},
-        "结转下年度": {carry_next},
-        "结转": {carried, carry_next},
-        "行政复议": {review} if review is not None else set(),
-        "行政诉讼": lawsuits | ({direct, after} - {None}),
+        "新收": {**new_total, new: "本年新收"},
+        "办结": {**new_total, done - carried: "办结数减上年结转", done: "（七）总计"},
+        "上年结转": {carried: "上年结转"},
+        "结转下年度": {carry_next: "结转下年度"},
+        "结转": {carried: "上年结转", carry_next: "结转下年度"},
+        "行政复议": {review: "行政复议总计"} if review is not None else {},
+        "行政诉讼": {v: k for v, k in lawsuits.items() if v is not None},
     }
 
 
@@ -93,9 +97,10 @@ def table_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
         for concept, figure in stated_figures(sentence, sentence in request_part):
             accepted = expected[concept]
             if accepted and figure.value not in accepted and not figure.approx:
-                table = "、".join(num(v) for v in sorted(accepted))
+                table = "、".join(f"{name} {num(v)}" for v, name in sorted(accepted.items()))
+                stated = f"正文称{concept} {num(figure.value)} 件"
                 yield Issue(
-                    f"正文称{concept} {num(figure.value)} 件，与统计表（{table}）不符：「{shorten(sentence)}」",
+                    f"{stated}，与统计表不符（表中对应：{table}）：「{shorten(sentence)}」",
                     f"section:{OVERVIEW}",
                 )
 

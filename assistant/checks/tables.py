@@ -193,8 +193,9 @@ def t3_result_sum(report: Report, prior: Report | None) -> Iterator[Issue]:
             continue
         if sum(cells) != total[col]:
             name, where = t3_cell(T3_TOTAL, col)
-            nonzero = "+".join(num(v) for v in cells if v) or "0"
-            yield Issue(f"{name}为 {num(total[col])}，而各办理结果行之和为 {nonzero}={num(sum(cells))}。", where)
+            nonzero = [num(v) for v in cells if v]
+            terms = f"{'+'.join(nonzero)}={num(sum(cells))}" if len(nonzero) > 1 else num(sum(cells))
+            yield Issue(f"{name}为 {num(total[col])}，而各办理结果行之和为 {terms}。", where)
 
 
 @rule("T4-GROUP-TOTAL", "error")
