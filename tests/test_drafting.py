@@ -16,6 +16,8 @@ from assistant.drafting.gate import COPY_THRESHOLD, similarity
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, classify, parse_notes
 from assistant.drafting.offline import (
     MISSING_FEE,
+    MISSING_IMPROVEMENTS,
+    MISSING_PROBLEMS,
     OVERVIEW_LIMIT,
     applications_sentence,
     reviews_sentence,
@@ -107,6 +109,18 @@ def test_article_20_items_are_active_disclosure(bullet):
     assert classify(bullet) == PARTS[0].text
     notes = parse_notes(f"机关：某某市市场监督管理局\n年度：2024\n- {bullet}")
     assert notes.bullets[PARTS[0].text] == [bullet] and not notes.unplaced
+
+
+@pytest.mark.parametrize(
+    "bullet",
+    ["本年办结56件，结转下年度继续办理2件", "上年结转3件已全部办结", "全年受理12件，均按期办理", "本年新收5件"],
+)
+def test_applications_told_without_the_word_application_are_request_bullets(bullet):
+    assert classify(bullet) == PARTS[1].text
+    result = draft(f"机关：某某局\n年度：2024\n- {bullet}", settings=OFFLINE)
+    assert result.report.parts[PARTS[1].text] == bullet + "。"
+    assert bullet not in result.report.sections[SECTIONS[5].text]
+    assert not any("未能归类" in n for n in result.notices)
 
 
 def test_problems_read_as_problems_even_about_article_20_items():
@@ -227,11 +241,13 @@ def test_only_clauses_restating_table_counts_are_dropped():
         "开展申请人回访2次，答复满意率100%",  # not 件 counts: kept
         "全年办理申请5件，其中自然人4件，均按期答复",  # 4 is not in the tables: kept with its whole
         "规范答复文书，全年办理依申请公开5件",  # the restated clause goes, the rest stays
+        "本年办结5件，均在法定期限内答复",  # 办结 is about applications without the word 申请
     ]
     assert without_restated(bullets, facts) == [
         "开展申请人回访2次，答复满意率100%",
         "全年办理申请5件，其中自然人4件，均按期答复",
         "规范答复文书",
+        "均在法定期限内答复",
     ]
     assert without_restated(bullets, []) == bullets
 
@@ -284,13 +300,42 @@ def test_silent_notes_get_a_fee_placeholder_never_an_invented_fact(tmp_path, cap
     assert result.report.sections[SECTIONS[5].text] == MISSING_FEE
     assert "未收取" not in result.report.text
     assert any("要点未提及信息处理费" in n for n in result.notices)
-    assert any("表格语句未生成，正文只含要点中的数字" in n for n in result.notices)
+    no_tables = [n for n in result.notices if "表格语句未生成，正文只含要点中的数字" in n]
+    assert len(no_tables) == 1
+    assert "命令行用 --tables" in no_tables[0] and "网页版" in no_tables[0] and "（--tables）：" not in no_tables[0]
     path = tmp_path / "notes.md"
     path.write_text(notes, encoding="utf-8")
     main(["draft", str(path), "-o", str(tmp_path / "out.md")])
     err = capsys.readouterr().err
     assert "要点未提及信息处理费" in err and "正文只含要点中的数字" in err and "未写入正文" not in err
     assert MISSING_FEE in (tmp_path / "out.md").read_text(encoding="utf-8")
+
+
+def test_each_placeholder_names_what_is_missing():
+    result = draft("机关：某某局\n年度：2024\n- 全年主动公开信息10条", settings=OFFLINE)
+    placeholders = [f.message.split("：", 1)[1] for f in result.findings if f.rule == "S-PLACEHOLDER"]
+    assert len(placeholders) == len(set(placeholders)) == len(PARTS) - 1 + 3
+    for part in PARTS[1:]:
+        name = part.text[3:]  # "（三）政府信息管理" → "政府信息管理"
+        assert result.report.parts[part.text] == f"（要点未涉及“{name}”方面的工作，请补充。）"
+    assert result.report.sections[SECTIONS[4].text].split("\n") == [MISSING_PROBLEMS, MISSING_IMPROVEMENTS]
+    assert any("要点未提供存在的主要问题及改进措施" in n for n in result.notices)
+
+
+@pytest.mark.parametrize(
+    ("bullet", "missing"), [("政策解读形式仍需丰富", MISSING_IMPROVEMENTS), ("下一步，将加强培训", MISSING_PROBLEMS)]
+)
+def test_section_five_asks_only_for_the_missing_half(bullet, missing):
+    result = draft(f"机关：某某局\n年度：2024\n- {bullet}", settings=OFFLINE)
+    five = result.report.sections[SECTIONS[4].text].split("\n")
+    assert five[-1] == missing and bullet in five[0] and len(five) == 2
+    other = MISSING_PROBLEMS if missing == MISSING_IMPROVEMENTS else MISSING_IMPROVEMENTS
+    assert other not in result.report.text
+
+
+def test_the_fee_placeholder_is_a_paragraph_of_its_own():
+    result = draft("机关：某某局\n年度：2024\n## 其他需要报告的事项\n- 开展政务公开日活动", settings=OFFLINE)
+    assert result.report.sections[SECTIONS[5].text].split("\n") == [MISSING_FEE, "开展政务公开日活动。"]
 
 
 def test_a_fee_bullet_under_another_heading_goes_to_section_six():
@@ -370,3 +415,55 @@ def test_offline_draft_imports_no_heavy_library(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "ASSISTANT_DATA_DIR": str(tmp_path / "data")}
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert run.stdout.strip().splitlines()[-1] == "0 []"
+
+
+# ── section 五 under one heading, or none ──
+
+FIVE = """- 2022年，某某区政府信息公开工作取得了一定成绩，但还存在一些问题和不足：一是重大行政决策预公开程度需进一步加强
+- 二是部分重点领域信息公开深度不足
+- 三是政策解读形式单一，缺少多个角度多种形式的解读
+- 2023年，我区将采取以下措施加以改进。
+- 一是丰富意见征集形式，全年召开座谈会6场
+- 二是加大重点领域公开信息整合归类力度
+- （三）丰富政策解读形式，通过在线访谈等形式提高解读效果
+"""
+FIVE_PROBLEMS = [
+    "重大行政决策预公开程度需进一步加强",
+    "部分重点领域信息公开深度不足",
+    "政策解读形式单一，缺少多个角度多种形式的解读",
+]
+FIVE_PLANS = [
+    "丰富意见征集形式，全年召开座谈会6场",
+    "加大重点领域公开信息整合归类力度",
+    "丰富政策解读形式，通过在线访谈等形式提高解读效果",
+]
+
+
+@pytest.mark.parametrize("heading", ["## 五、存在的主要问题及改进情况\n", "## 存在的问题及改进\n", ""])
+def test_section_five_splits_at_the_bullet_opening_improvements(heading):
+    notes = parse_notes(f"机关：某某区人民政府\n年度：2022\n{heading}{FIVE}")
+    assert notes.bullets[PROBLEMS] == FIVE_PROBLEMS
+    assert notes.bullets[IMPROVEMENTS] == FIVE_PLANS
+    assert not notes.unplaced and not any(notes.bullets[p.text] for p in PARTS)
+
+
+def test_transition_is_dropped_and_enumerators_are_stripped():
+    result = draft(f"机关：某某区人民政府\n年度：2022\n## 存在的问题及改进\n{FIVE}", settings=OFFLINE)
+    five = result.report.sections[SECTIONS[4].text]
+    assert MISSING_IMPROVEMENTS not in five and MISSING_PROBLEMS not in five
+    assert "采取以下措施" not in five and "四是" not in five
+    assert "：一是重大行政决策" in five and "一是丰富意见征集形式" in five and "三是丰富政策解读形式" in five
+    for doubled in ("是一是", "是二是", "是三是", "是（三）", "一是2022年"):
+        assert doubled not in five
+
+
+def test_no_number_of_section_five_is_lost():
+    lead = "- 全年收到意见建议35条，但仍存在以下问题：一是解读不够及时\n"
+    transition = "- 2023年，我区将从以下3个方面加以改进\n"
+    text = f"机关：某某区人民政府\n年度：2022\n## 存在的主要问题及改进情况\n{lead}{FIVE}{transition}- 开展培训4场"
+    notes = parse_notes(text)
+    assert notes.bullets[PROBLEMS][:2] == ["全年收到意见建议35条，但仍存在以下问题", "解读不够及时"]
+    assert "2023年，我区将从以下3个方面加以改进" in notes.bullets[IMPROVEMENTS]
+    drafted = draft(text, settings=OFFLINE).report.text
+    assert all(q.text in drafted for q in quantities(text))
+    assert numbers_in(text) <= numbers_in(drafted)

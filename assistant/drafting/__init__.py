@@ -64,10 +64,10 @@ def _units(notes: Notes, facts: list[str]) -> list[Unit]:
     bullets = {part.text: notes.bullets[part.text] for part in PARTS}
     bullets[PARTS[1].text] = offline.without_restated(bullets[PARTS[1].text], facts)
     units = [
-        Unit(part.text, prompt, bullets[part.text], offline.part_text(bullets[part.text]))
+        Unit(part.text, prompt, bullets[part.text], offline.part_text(part.text, bullets[part.text]))
         for part, prompt in zip(PARTS, _PART_PROMPTS, strict=True)
     ]
-    problems, _ = offline.problems(notes)
+    problems = offline.problems(notes)
     units.append(Unit(SECTIONS[4].text, "problems", notes.bullets[PROBLEMS] + notes.bullets[IMPROVEMENTS], problems))
     units.append(Unit(SECTIONS[5].text, "other", notes.bullets[OTHER], offline.join_points(notes.bullets[OTHER])))
     return units
@@ -81,19 +81,25 @@ def allowed_numbers(notes_text: str, tables: offline.TableData | None, year: int
 def _assemble(
     notes: Notes, tables: offline.TableData | None, facts: list[str], texts: dict[str, str]
 ) -> tuple[Report, list[str]]:
-    """The Report in section order, with the table sentences (`facts`) closing 依申请公开; plus notices."""
+    """The Report in section order, with the table sentences (`facts`) closing 依申请公开; plus notices.
+
+    Placeholders for what the notes left out of 五 and 六 are paragraphs of their own.
+    """
     bodies = {part.text: texts[part.text] for part in PARTS}
     request = bodies[PARTS[1].text]
     if facts:
-        bodies[PARTS[1].text] = ("" if request == offline.MISSING_PART else request) + "".join(facts)
+        empty = offline.part_text(PARTS[1].text, [])
+        bodies[PARTS[1].text] = ("" if request == empty else request) + "".join(facts)
     overview = offline.overview(notes, bodies)
-    fee, notices = offline.fee_statement(notes)
+    gaps, notices = offline.problem_gaps(notes)
+    fee, more = offline.fee_statement(notes)
+    notices += more
     template = tables.template if tables is not None else ("2021" if notes.year >= 2021 else "2019")
     sections = {
         SECTIONS[0].text: overview,
         **{s.text: offline.TABLE_LEADS[s.text] for s in SECTIONS[1:4]},
-        SECTIONS[4].text: texts[SECTIONS[4].text],
-        SECTIONS[5].text: fee + texts[SECTIONS[5].text],
+        SECTIONS[4].text: _paragraphs(texts[SECTIONS[4].text], *gaps),
+        SECTIONS[5].text: _paragraphs(fee, texts[SECTIONS[5].text]),
     }
     report = Report(
         title=f"{notes.org}{notes.year}年政府信息公开工作年度报告",
@@ -110,9 +116,15 @@ def _assemble(
         report.table2, report.table3, report.table4 = tables.table2, tables.table3, tables.table4
     else:
         notices.append(
-            "未提供统计表（--tables）：表二、表三、表四为空，申请和复议诉讼的表格语句未生成，正文只含要点中的数字。"
+            "未提供统计表：表二、表三、表四为空，申请和复议诉讼的表格语句未生成，正文只含要点中的数字"
+            "（命令行用 --tables 指定统计表；网页版在“上传要点”中上传，或在“表格填报”中填写）。"
         )
     return report, notices
+
+
+def _paragraphs(*texts: str) -> str:
+    """The non-empty texts, one paragraph each."""
+    return "\n".join(t for t in texts if t)
 
 
 def draft(

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..labels import PARTS
+from ..textnums import numbers_in
 
 # Categories a bullet can fall into: 总体情况's five parts (official labels), then sections 五 and 六.
 PROBLEMS, IMPROVEMENTS, OTHER = "问题", "改进", "其他事项"
@@ -77,17 +78,55 @@ LEAD_LABELS: tuple[str, ...] = (
     "措施",
 )
 
+# Where section 五's improvements begin, under a combined 问题及改进 heading or with no heading: a bullet
+# matching one of these (or whose keywords say 改进) opens the improvements; the bullets before it are problems.
+IMPROVEMENT_MARKERS: tuple[str, ...] = (
+    r"下一步",
+    r"将采取以下措施",
+    r"加以改进",
+    r"改进措施",
+    r"努力方向",
+    r"整改措施",
+    r"从以下(?:几个)?方面",
+    r"(?:19|20)\d\d\s*年[，,]\s*(?:我(?:区|局|市|县|委|办))?将",
+)
+# A bullet that only announces a list ("2023年，我区将采取以下措施加以改进。"): short, with one of these words
+# and nothing after a colon; it carries no item, so it is dropped unless it holds a figure other than a year.
+ANNOUNCE_WORDS: tuple[str, ...] = ("以下", "如下")
+ANNOUNCE_MAX = 40
+# Endings of a lead-in clause before "：" in section 五 ("但仍存在一些不足，如：…"); the items follow it.
+LEAD_IN_ENDINGS: tuple[str, ...] = ("如", "如下", "以下", "方面", "表现在", "主要有", "措施", "改进", "问题", "不足")
+# Enumerators a bullet may open with ("一是", "（二）", "3.", "3、", "④"): the engine numbers items itself.
+ENUMERATORS: tuple[str, ...] = (
+    r"[一二三四五六七八九十]+是",
+    r"[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2})[)）]",
+    r"\d{1,2}[.．、)）](?!\d)",
+    r"[①-⑳]",
+)
+FIRST_ENUMERATORS = frozenset({"一", "1", "①"})  # an enumerator that starts a list rather than continues one
+
 # Keywords that place a bullet whatever heading it is under: the 2021 format reports 信息处理费 in 六.
 PINNED: dict[str, str] = {"信息处理费": OTHER}
 
 # Bullet keywords -> category with a weight; the highest total wins (ties: the earlier category).
+# Applications are often told without the word 申请 ("本年办结56件，结转下年度2件"): 办结/结转/受理/新收.
 # Problems and plans outweigh topic words, since "政策解读形式仍需创新" is a problem about 主动公开.
 # 行政许可/处罚/强制 decisions, 行政事业性收费 and 集中采购 are 条例第二十条 items, i.e. 主动公开 (表二).
 KEYWORD_RULES: dict[str, dict[str, int]] = {
     OTHER: {"信息处理费": 10},
     PROBLEMS: {"存在问题": 6, "不足": 5, "有待": 5, "不够": 5, "仍需": 5, "欠缺": 5, "短板": 5, "薄弱": 5},
     IMPROVEMENTS: {"下一步": 6, "今后": 5, "明年": 5, "计划": 4, "拟": 3, "将继续": 5, "将进一步": 5, "将重点": 5},
-    _REQUEST: {"依申请": 4, "申请": 2, "答复": 2, "复议": 2, "诉讼": 2},
+    _REQUEST: {
+        "依申请": 4,
+        "申请": 2,
+        "答复": 2,
+        "受理": 2,
+        "新收": 2,
+        "办结": 2,
+        "结转": 2,  # also 上年结转, 结转下年度
+        "复议": 2,
+        "诉讼": 2,
+    },
     _ACTIVE: {
         "主动公开": 4,
         "行政许可": 3,
@@ -119,7 +158,12 @@ KEYWORD_RULES: dict[str, dict[str, int]] = {
     },
 }
 
-_BULLET = re.compile(r"^\s*(?:[-*+•·●▪◦]|\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[)）])?\s*(?:[一二三四五六七八九十]+是)?")
+_BULLET = re.compile(r"^\s*(?:[-*+•·●▪◦]\s*)?")
+_ENUMERATOR = re.compile(r"^(?:" + "|".join(ENUMERATORS) + r")\s*[，,、:：]?\s*")
+_ENUMERATOR_CORE = re.compile(r"[（()）.．、)是]")
+_MARKER = re.compile("|".join(IMPROVEMENT_MARKERS))
+_LEAD_IN = re.compile(r"^(?P<lead>[^：:]{1,80}?)\s*[：:]\s*(?P<rest>.+)$")
+_YEAR_WORD = re.compile(r"(?:19|20)\d\d\s*年")
 _MD_HEADING = re.compile(r"^\s*#+\s*(.*)$")
 _NUMBERED_HEADING = re.compile(r"^\s*[（(]?[一二三四五六七八九十]+[)）、.]\s*(.*)$")
 _HEADING_SUFFIX = re.compile(r"(?:方面|情况|工作)$")
@@ -186,9 +230,41 @@ def _is_title_line(line: str) -> bool:
     return len(stripped) <= 40 and not any(p in stripped for p in "，。；,;")
 
 
-def clean_bullet(line: str) -> str:
-    """A bullet without its marker and trailing punctuation, ready to be joined into a sentence."""
-    return _BULLET.sub("", line).strip().rstrip(END_PUNCT).strip()
+def _tidy(text: str) -> str:
+    return text.strip().rstrip(END_PUNCT).strip()
+
+
+def enumerator(text: str) -> tuple[str, str]:
+    """The enumerator a text opens with ("一是", "（二）", "3.", or ""), and the text without it."""
+    if m := _ENUMERATOR.match(text.strip()):
+        return m.group(0).strip(), text.strip()[m.end() :]
+    return "", text
+
+
+def _starts_list(token: str) -> bool:
+    return _ENUMERATOR_CORE.sub("", token).strip(" ，,:：") in FIRST_ENUMERATORS
+
+
+def has_facts(text: str) -> bool:
+    """Whether a text holds a figure other than a year ("2023年"), which must reach the draft."""
+    return bool(numbers_in(_YEAR_WORD.sub("", text)))
+
+
+def opens_improvements(bullet: str) -> bool:
+    """Whether a section-五 bullet announces or starts the improvements (see IMPROVEMENT_MARKERS)."""
+    return bool(_MARKER.search(bullet)) or classify(bullet) == IMPROVEMENTS
+
+
+def five_items(bullet: str) -> list[str]:
+    """A section-五 bullet as items: a lead-in before "：" ("…存在一些问题和不足：一是…") and a bullet
+    that only announces a list are dropped, unless they hold a figure other than a year (kept as an item)."""
+    lead, rest = "", bullet
+    m = _LEAD_IN.match(bullet)
+    if m and (enumerator(m.group("rest"))[0] or m.group("lead").endswith(LEAD_IN_ENDINGS)):
+        lead, rest = m.group("lead"), _tidy(enumerator(m.group("rest"))[1])
+    elif len(bullet) <= ANNOUNCE_MAX and any(w in bullet for w in ANNOUNCE_WORDS) and _MARKER.search(bullet):
+        lead, rest = bullet, ""
+    return [t for t in (_tidy(lead) if has_facts(lead) else "", rest) if t]
 
 
 def split_label(bullet: str) -> tuple[str | None, str]:
@@ -198,14 +274,58 @@ def split_label(bullet: str) -> tuple[str | None, str]:
     return None, bullet
 
 
-def _category(heading_cat: str | None, label_cat: str | None, bullet: str) -> str | None:
-    """Pinned keywords first, then a label within section 五 (or with no heading), the heading, keywords."""
-    if pinned := next((cat for word, cat in PINNED.items() if word in bullet), None):
+@dataclass
+class _Bullet:
+    """A bullet as read: the heading it is under, its label's category, its enumerator, its text."""
+
+    heading: str | None
+    label: str | None
+    enumerator: str
+    text: str
+
+
+def _pinned_or_labelled(b: _Bullet) -> str | None:
+    """Pinned keywords first, then a label within section 五 (or with no heading)."""
+    if pinned := next((cat for word, cat in PINNED.items() if word in b.text), None):
         return pinned
-    cat = label_cat if label_cat and heading_cat in _SECTION_FIVE else heading_cat
-    if cat == _BOTH:
-        cat = IMPROVEMENTS if classify(bullet) == IMPROVEMENTS else PROBLEMS
-    return cat or classify(bullet)
+    return b.label if b.label and b.heading in _SECTION_FIVE else None
+
+
+def _place(bullets: list[_Bullet]) -> list[tuple[str | None, str]]:
+    """Each bullet's category and text, section 五's bullets split into items (see `five_items`).
+
+    Under a combined 问题及改进 heading the bullets are problems up to the first that opens the
+    improvements, improvements from it on. With no heading keywords decide, except that a bullet
+    opening the improvements starts their list, and an enumerated bullet continuing a list of problems
+    or improvements ("二是…", or "一是…" right after "…将采取以下措施加以改进") stays in it.
+    """
+    placed: list[tuple[str | None, str]] = []
+    five: str | None = None  # the section-五 list the bullets are in, with no heading or a combined one
+    previous: _Bullet | None = None
+    for b in bullets:
+        if previous is None or b.heading != previous.heading:
+            five = PROBLEMS if b.heading == _BOTH else None
+        cat = _pinned_or_labelled(b)
+        if cat is None and b.heading not in (None, _BOTH):
+            cat = b.heading
+        elif cat is None and opens_improvements(b.text):
+            cat = five = IMPROVEMENTS
+        elif cat is None and five and (b.heading == _BOTH or _continues(b, previous)):
+            cat = five
+        elif cat is None:
+            cat = classify(b.text)
+            five = cat if cat in (PROBLEMS, IMPROVEMENTS) else None if b.enumerator else five
+        items = five_items(b.text) if cat in (PROBLEMS, IMPROVEMENTS) else [b.text]
+        placed += [(cat, item) for item in items]
+        previous = b
+    return placed
+
+
+def _continues(b: _Bullet, previous: _Bullet | None) -> bool:
+    """Whether an enumerated bullet goes on with the list before it: "二是…", or "一是…" after an opener."""
+    if not b.enumerator:
+        return False
+    return not _starts_list(b.enumerator) or (previous is not None and opens_improvements(previous.text))
 
 
 def parse_notes(text: str, *, org: str | None = None, year: int | None = None) -> Notes:
@@ -214,7 +334,7 @@ def parse_notes(text: str, *, org: str | None = None, year: int | None = None) -
         raise NotesError("要点为空：请提供本年度政府信息公开工作的要点（每行一条）。")
     found_org, found_year = "", None
     current: str | None = None
-    placed: list[tuple[str | None, str]] = []
+    read: list[_Bullet] = []
     for line in text.splitlines():
         if not line.strip():
             continue
@@ -235,9 +355,11 @@ def parse_notes(text: str, *, org: str | None = None, year: int | None = None) -
         if heading is not None:
             current = _heading_category(heading)
             continue
-        if bullet := clean_bullet(line):
+        token, rest = enumerator(_BULLET.sub("", line))
+        if bullet := _tidy(rest):
             label_cat, bullet = split_label(bullet)
-            placed.append((_category(current, label_cat, bullet), bullet))
+            read.append(_Bullet(current, label_cat, token, bullet))
+    placed = _place(read)
     if not placed:
         raise NotesError("要点中没有可用的内容：请每行写一条工作要点。")
     notes = Notes(org=org or found_org, year=year if year is not None else found_year or 0, text=text)

@@ -7,8 +7,10 @@ register of published reports ("2024年，…", "一是……；二是……"). 
 The engine adds no number of its own: every figure comes from the notes, the tables, or the year,
 and it asserts no fact the notes do not give.
 
-Section 六: the notes' own statement about 信息处理费 when they have one; when they say nothing, a
-visible placeholder asking for it plus a notice (never "未收取", which the notes did not say).
+Where the notes are silent the draft holds a visible placeholder naming what is missing (a part of
+总体情况, the problems or the improvements of 五, 信息处理费 in 六), so each of the checker's S-PLACEHOLDER
+errors says which one is meant. Section 六 states 信息处理费 only as the notes do (never "未收取" when
+they did not say it).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from .notes import END_PUNCT, IMPROVEMENTS, OTHER, PROBLEMS, Notes
 
 OVERVIEW_LIMIT = 1000  # 总体情况 "篇幅原则上不超过一千字" (国办公开办函〔2021〕30号)
 MISSING_FEE = "（要点未涉及信息处理费收取情况，请补充。）"
-MISSING_PART = "（要点未涉及本部分，请补充。）"
-MISSING_PROBLEMS = "（要点未提供存在的主要问题及改进措施，请补充。）"
+MISSING_PART = "（要点未涉及“{}”方面的工作，请补充。）"  # formatted with the part's name
+MISSING_PROBLEMS = "（要点未涉及存在的主要问题，请补充。）"
+MISSING_IMPROVEMENTS = "（要点未涉及改进措施，请补充。）"
 _NUMERALS = "一二三四五六七八九十"
 _SENTENCE_END = re.compile(r"[。！？]")
 _CLAUSE = re.compile(r"[^，,；;。]+[，,；;。]?")
-_TABLE_TOPICS = ("申请", "复议", "诉讼")  # what the table sentences are about
+# what the table sentences are about: applications (and how they were handled), 复议, 诉讼
+_TABLE_TOPICS = ("申请", "新收", "受理", "办结", "结转", "复议", "诉讼")
 TABLE_LEADS: dict[str, str] = {
     SECTIONS[1].text: "本年度主动公开政府信息情况见下表。",
     SECTIONS[2].text: "本年度收到和处理政府信息公开申请情况见下表。",
@@ -68,9 +72,10 @@ def _total(table3: dict[str, list[int | None]], label: str) -> int | None:
     return row[-1] if row else None
 
 
-def _group_name(group: str) -> str:
-    """The short name of a result group: "（二）部分公开（区分处理的…）" → "部分公开"."""
-    return re.sub(r"^（.）|（.*$", "", group)
+def short_name(label: str) -> str:
+    """A label without its ordinal and gloss: "（二）部分公开（区分处理的…）" → "部分公开",
+    "（三）政府信息管理" → "政府信息管理"."""
+    return re.sub(r"^（.）|（.*$", "", label)
 
 
 def _group_totals(template: Template, table3: dict[str, list[int | None]]) -> list[tuple[str, int]]:
@@ -81,7 +86,7 @@ def _group_totals(template: Template, table3: dict[str, list[int | None]]) -> li
         value = _total(table3, row.text)
         if group and value is not None:
             totals[group] = totals.get(group, 0) + value
-    return [(_group_name(g), n) for g, n in totals.items()]
+    return [(short_name(g), n) for g, n in totals.items()]
 
 
 def applications_sentence(template: Template, table3: dict[str, list[int | None]]) -> str:
@@ -175,9 +180,9 @@ def without_restated(bullets: Sequence[str], facts: Sequence[str]) -> list[str]:
     return kept
 
 
-def part_text(bullets: Sequence[str]) -> str:
-    """One part of 总体情况 from its bullets, or a visible placeholder when the notes say nothing."""
-    return join_points(bullets) or MISSING_PART
+def part_text(label: str, bullets: Sequence[str]) -> str:
+    """One part of 总体情况 from its bullets, or a placeholder naming the part when the notes say nothing."""
+    return join_points(bullets) or MISSING_PART.format(short_name(label))
 
 
 def intro(notes: Notes) -> str:
@@ -201,17 +206,31 @@ def _length(text: str) -> int:
     return len(re.sub(r"\s", "", text))
 
 
-def problems(notes: Notes) -> tuple[str, list[str]]:
-    """Section 五: the problems, then the improvements, each as "一是……；二是……"."""
+def problems(notes: Notes) -> str:
+    """Section 五 as the notes give it: the problems, then the improvements, each as "一是……；二是……"."""
     found, plans = notes.bullets[PROBLEMS], notes.bullets[IMPROVEMENTS]
-    if not found and not plans:
-        return MISSING_PROBLEMS, ["要点未提供存在的问题及改进措施，第五部分仅保留框架，请补充。"]
     paragraphs = []
     if found:
         paragraphs.append(f"{notes.year}年，{notes.org}政府信息公开工作仍存在一些不足：{join_points(found)}")
     if plans:
         paragraphs.append(f"下一步，将重点从以下方面加以改进：{join_points(plans)}")
-    return "\n".join(paragraphs), []
+    return "\n".join(paragraphs)
+
+
+def problem_gaps(notes: Notes) -> tuple[list[str], list[str]]:
+    """The placeholders section 五 needs (problems and improvements are both required), and a notice."""
+    gaps = [
+        (placeholder, name)
+        for placeholder, name, cat in (
+            (MISSING_PROBLEMS, "存在的主要问题", PROBLEMS),
+            (MISSING_IMPROVEMENTS, "改进措施", IMPROVEMENTS),
+        )
+        if not notes.bullets[cat]
+    ]
+    if not gaps:
+        return [], []
+    missing = "及".join(name for _, name in gaps)
+    return [p for p, _ in gaps], [f"要点未提供{missing}，第五部分留有占位语句，请补充。"]
 
 
 def fee_statement(notes: Notes) -> tuple[str, list[str]]:
