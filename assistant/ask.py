@@ -386,8 +386,19 @@ def _answer_figures(question: str, metric: Metric, sc: Scope, corpus: Corpus) ->
         else:
             text = f"{org}{year}年{fig.name}为 {_fmt(fig.value)} {metric.unit}。" + _breakdown(fig, metric.unit)
             text += "".join(f"（注意：{d}）" for d in fig.doubts)
+        if sc.trend:
+            notes.append(_no_change(org, year, corpus.years(org)))
         return Answer(text + "".join(notes), citations)
     return _trend(metric, rows, citations, notes, multi_org=len({r[0] for r in rows}) > 1)
+
+
+def _no_change(org: str, year: int, indexed: list[int]) -> str:
+    """Why a trend question got one year's figure: a change needs a second year, which the corpus lacks."""
+    if indexed == [year]:
+        return (
+            f"注意：语料库中只有{org}{year}年一年的报告，没有其他年度可比，无法计算变化趋势；以上仅为{year}年的数字。"
+        )
+    return f"注意：语料库中没有{org}{year - 1}年的报告，无法计算与上年相比的变化；以上仅为{year}年的数字。"
 
 
 def _breakdown(figure: Figure, unit: str) -> str:
@@ -427,6 +438,8 @@ def _trend(metric: Metric, rows: list, citations: list[Citation], notes: list[st
         steps = [f"{b[0]} 年比上年{_change(a[1], b[1], unit)}" for a, b in pairwise(known) if b[0] == a[0] + 1]
         if len(steps) > 1:
             text.append("逐年：" + "，".join(steps) + "。")
+    elif not multi_org:
+        text.append("读出数字的年度不足两个，无法计算变化。")
     return Answer("\n".join(text + notes), citations, table)
 
 

@@ -8,6 +8,7 @@ draft back and two users never share one. Handlers only translate between widget
 from __future__ import annotations
 
 import functools
+import html
 import inspect
 import queue
 import re
@@ -34,6 +35,7 @@ from .webapp_tables import (
     from_frames,
     render_html,
     to_frames,
+    totals_notice,
     with_totals,
 )
 from .webapp_workspace import (
@@ -60,11 +62,13 @@ METRICS: dict[str, tuple[str, str | int, int]] = {
     "行政诉讼·未经复议直接起诉（总计）": ("table4", 9, 0),
     "行政诉讼·复议后起诉（总计）": ("table4", 14, 0),
 }
+MAX_TICKS = 8  # on the chart's count axis
 DRAFT_OK, DRAFT_FAILED = "✅ 初稿已生成，校验通过。", "⚠️ 初稿已生成，但校验发现错误（见右侧文末清单）。"
 LLM_HINT = "配置 OpenAI 兼容的大模型接口（OpenAI、DeepSeek、通义千问或本地 Ollama/vLLM）。不配置时全部功能离线运行。"
 CSS = "#draft-view{max-height:640px;overflow:auto} .nb-status{font-size:13px;color:#555}"
 
 
+_YEAR_BOX = re.compile(r"(?:19|20)\d{2}")
 _UPLOAD_PATH = re.compile(r"“/[^”]*/([^/”]+)”")
 
 
@@ -276,21 +280,32 @@ class WebApp:
         tables_file: Any,
         prior_file: Any,
         org: str,
-        year: float | None,
+        year: str | None,
         session_id: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio injects the tracker this way
     ) -> tuple:
-        """First draft from an uploaded notes file, optional tables and last year's report."""
+        """First draft from an uploaded notes file, optional tables and last year's report; an empty year box
+        leaves the year to the notes."""
         from .readers import read_file
         from .spreadsheet import load_tables
 
         if not notes_file:
             raise InputError("请先选择要点文件（.txt、.md 或 .docx）。")
+        year_given = (year or "").strip()
+        if year_given and not _YEAR_BOX.fullmatch(year_given):
+            raise InputError(f"报告年度“{year_given}”应为四位数字的年份，例如 2024；不填则取要点中写明的年度。")
         progress(0.05, desc="正在读取要点……")
         notes = read_file(_path(notes_file)).text
         tables = load_tables(_path(tables_file)) if tables_file else None
         prior = self.ws.parse(_path(prior_file)) if prior_file else None
-        result = self.ws.draft(notes, org or "", year, tables, prior, on_progress=lambda m: progress(0.5, desc=m))
+        result = self.ws.draft(
+            notes,
+            org or "",
+            int(year_given) if year_given else None,
+            tables,
+            prior,
+            on_progress=lambda m: progress(0.5, desc=m),
+        )
         progress(0.9, desc="正在生成 .docx 和 .md……")
         docx, md = self.ws.export(result.report, result.findings)
         session_id, _ = self.ws.session(session_id)
@@ -308,14 +323,20 @@ class WebApp:
         return session_id, draft, report
 
     def tables_edited(self, t2: Any, t3: Any, t4: Any, session_id: str, totals: bool = False) -> tuple:
-        """Grids → the session's report; checked at once so the failing cells light up."""
+        """Grids → the session's report; checked at once so the failing cells light up. With `totals`, the
+        totals whose parts are all filled are computed, and those left alone are named above the findings."""
         session_id, _, report = self._current(session_id)
         report, bad = from_frames(report, t2, t3, t4)
+        skipped: list[str] = []
         if totals:
-            report = with_totals(report)
+            report, skipped = with_totals(report)
         findings = bad + self.ws.check(report)
         self.ws.save_report(session_id, report, findings)
-        return self.draft_views(report, findings)
+        views = self.draft_views(report, findings)
+        if not skipped:
+            return views
+        gr.Warning("部分合计因组成项有空白而未计算，见表格下方的说明。")
+        return *views[:-1], f"{totals_notice(skipped)}\n\n{views[-1]}"
 
     def fill_totals(self, t2: Any, t3: Any, t4: Any, session_id: str) -> tuple:
         return self.tables_edited(t2, t3, t4, session_id, totals=True)
@@ -386,17 +407,22 @@ class WebApp:
 
     @friendly
     def ask(self, question: str) -> tuple:
+        """The answer, its table, its citations with the first one's passage, and the chart's org box set
+        to the org the answer cites when it cites only one (otherwise left as it is)."""
         answer = self.ws.ask(question or "")
         cites = [vars(c) for c in answer.citations]
         labels = [_cite_label(i, c) for i, c in enumerate(cites, 1)]
         table = pd.DataFrame(answer.table[1:], columns=answer.table[0]) if answer.table else None
         first = labels[0] if labels else None
+        orgs = {c.org for c in answer.citations}
+        chart_org = gr.Dropdown(choices=self.ws.corpus().orgs(), value=orgs.pop()) if len(orgs) == 1 else gr.skip()
         return (
             self._answer_markdown(answer),
             gr.Dataframe(value=table, visible=table is not None),
             gr.Dropdown(choices=labels, value=first),
             cites,
             self.show_citation(first, cites),
+            chart_org,
         )
 
     def show_citation(self, label: str | None, cites: list[dict]) -> str:
@@ -404,16 +430,21 @@ class WebApp:
         if not label or not cites:
             return ""
         cite = cites[int(label.split(".", 1)[0]) - 1]
-        passage = cite["quote"]
+        passage = passage_markdown(cite["quote"], cite["quote"])
         for chunk in self.ws.corpus().search(cite["quote"], k=3, org=cite["org"], year=cite["year"]):
             if cite["quote"][:30] in chunk.text:
-                passage = chunk.text.replace(cite["quote"], f"**{cite['quote']}**")
+                passage = passage_markdown(chunk.text, cite["quote"])
                 break
         return f"**{cite['org']} {cite['year']}年 · {cite['section']}**（{Path(cite['source']).name}）\n\n{passage}"
 
-    def chart(self, org: str | None, metric: str | None) -> pd.DataFrame:
-        """One table figure of an org across the indexed years."""
-        empty = pd.DataFrame({"年度": pd.Series(dtype=int), "数量": pd.Series(dtype=float)})
+    def chart(self, org: str | None, metric: str | None) -> Any:
+        """The figure across years as an Altair bar chart (None when there is nothing to draw)."""
+        frame = self.chart_frame(org, metric)
+        return year_bars(frame) if len(frame) else None
+
+    def chart_frame(self, org: str | None, metric: str | None) -> pd.DataFrame:
+        """One table figure of an org across the indexed years: years as labels, counts as integers."""
+        empty = pd.DataFrame({"年度": pd.Series(dtype=str), "数量": pd.Series(dtype=int)})
         if not org or metric not in METRICS:
             return empty
         table, row, col = METRICS[metric]
@@ -429,7 +460,7 @@ class WebApp:
             else:
                 value = report.table4[row] if len(report.table4) > row else None
             if value is not None:
-                points.append({"年度": year, "数量": value})
+                points.append({"年度": str(year), "数量": int(value) if float(value).is_integer() else value})
         return pd.DataFrame(points) if points else empty
 
     def chart_choices(self) -> gr.Dropdown:
@@ -547,6 +578,45 @@ def _api_call(work: Callable[[], Any]) -> Any:
         raise user_error(str(exc)) from exc
 
 
+# the source's own Markdown: bold/underline pairs and heading marks (a .md report, a draft read back)
+_SOURCE_MARKS = re.compile(r"\*\*|__|^[ \t]{0,3}#{1,6}[ \t]*", re.MULTILINE)
+# what Markdown would still read as markup in plain text (after the marks above are gone)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
+
+
+def _literal(text: str) -> str:
+    """Text Markdown shows as it is: the source's own marks removed, HTML and Markdown punctuation escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(_SOURCE_MARKS.sub("", text), quote=False))
+
+
+def passage_markdown(text: str, quote: str) -> str:
+    """A source passage for a Markdown box, shown as plain text with the quote highlighted by <mark>, which
+    renders whatever punctuation surrounds it (a ** pair next to "。" or "；" stays raw in CommonMark)."""
+    plain, wanted = _literal(text), _literal(quote)
+    return plain.replace(wanted, f"<mark>{wanted}</mark>", 1) if wanted.strip() else plain
+
+
+def year_bars(frame: pd.DataFrame) -> Any:
+    """Counts by year as bars with their value on top, on an axis of whole numbers from 0.
+
+    Altair through gr.Plot rather than gr.BarPlot: a single year must be a visible mark (a line of one
+    point is nothing), and gr.BarPlot can set no tick count (changing its y_lim along with its data draws
+    the new data on the old axis). Vega's tickMinStep alone still ticks 0, 0.5, 1… under a count of 2;
+    a suggested tick count no larger than the top count keeps the step at 1 or more."""
+    import altair as alt
+
+    ticks = min(max(int(frame["数量"].max()), 1), MAX_TICKS)
+    axis = alt.Axis(format="d", tickMinStep=1, tickCount=ticks)
+    base = alt.Chart(frame).encode(
+        x=alt.X("年度:N", sort="ascending", title="年度", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("数量:Q", title="数量", axis=axis, scale=alt.Scale(zero=True)),
+        tooltip=[alt.Tooltip("年度:N"), alt.Tooltip("数量:Q", format="d")],
+    )
+    bars = base.mark_bar(size=40)
+    labels = base.mark_text(baseline="bottom", dy=-4).encode(text=alt.Text("数量:Q", format="d"))
+    return (bars + labels).properties(width=640, height=260)
+
+
 def _cite_label(i: int, cite: dict) -> str:
     page = f" 第{cite['page']}页" if cite.get("page") else ""
     return f"{i}. {cite['org']} {cite['year']}年 · {cite['section']}{page}"
@@ -606,7 +676,8 @@ def build_app(ws: Workspace) -> gr.Blocks:
                     up_prior = gr.File(label="上一年度报告（可选）", file_types=REPORT_TYPES)
                 with gr.Row():
                     up_org = gr.Textbox(label="机关名称（可选，要点中已写明可不填）")
-                    up_year = gr.Number(label="报告年度（可选）", precision=0)
+                    # a Textbox, not a Number: gradio's Number shows 0 for an empty value
+                    up_year = gr.Textbox("", label="报告年度（可选）", placeholder="如 2024；不填则取要点中写明的年度")
                 up_btn = gr.Button("生成初稿", variant="primary", elem_id="up-go")
                 up_notice = gr.Markdown(elem_id="up-notice")
                 with gr.Row():
@@ -665,12 +736,12 @@ def build_app(ws: Workspace) -> gr.Blocks:
                 ask_cite = gr.Dropdown(label="引用（选择后查看原文）", choices=[])
                 cites = gr.State([])
                 with gr.Accordion("引文原文", open=True):
-                    ask_passage = gr.Markdown()
+                    ask_passage = gr.Markdown(line_breaks=True, elem_id="ask-passage")
                 gr.Markdown("#### 历年数据")
                 with gr.Row():
                     chart_org = gr.Dropdown(label="机关", choices=[])
                     chart_metric = gr.Dropdown(label="指标", choices=list(METRICS), value=next(iter(METRICS)))
-                chart = gr.LinePlot(x="年度", y="数量", label="历年变化", x_axis_format="d")
+                chart = gr.Plot(label="历年变化", elem_id="chart")
 
             with gr.Tab("语料库", id="corpus"):
                 co_files = gr.File(label="上传往年报告（可多选）", file_count="multiple", file_types=REPORT_TYPES)
@@ -721,7 +792,7 @@ def build_app(ws: Workspace) -> gr.Blocks:
         tb_export.click(app.export_report, inputs=[session], outputs=[tb_docx, tb_md], **hidden)
         tb_xlsx_btn.click(app.export_tables, inputs=[session], outputs=[tb_xlsx], **hidden)
 
-        ask_outputs = [ask_answer, ask_table, ask_cite, cites, ask_passage]
+        ask_outputs = [ask_answer, ask_table, ask_cite, cites, ask_passage, chart_org]
         ask_btn.click(app.ask, inputs=[ask_q], outputs=ask_outputs, **hidden)
         ask_q.submit(app.ask, inputs=[ask_q], outputs=ask_outputs, **hidden)
         ask_cite.change(app.show_citation, inputs=[ask_cite, cites], outputs=[ask_passage], **hidden)

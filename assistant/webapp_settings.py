@@ -103,7 +103,9 @@ def check_connection(settings: Settings, timeout: float = 10.0) -> str:
     except openai.APITimeoutError:
         return f"连接失败：{timeout:g} 秒内没有响应。"
     except openai.APIConnectionError:
-        return f"连接失败：无法连接到 {settings.openai_base_url or 'OpenAI'}。"
+        # a space after the address: Markdown links a bare URL up to the next space, "。" and "」" included
+        where = settings.openai_base_url or "OpenAI 官方接口"
+        return f"连接失败：无法连接到 {where} （请检查接口地址是否正确、服务是否已启动）。"
     except openai.APIError as exc:
         return f"连接失败：{exc.__class__.__name__}：{str(exc)[:200]}"
     return f"连接成功：模型“{reply.model or settings.llm_model}”已响应。"

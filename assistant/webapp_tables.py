@@ -163,28 +163,61 @@ def from_frames(report: Report, t2: object, t3: object, t4: object) -> tuple[Rep
     return updated, bad
 
 
-def with_totals(report: Report) -> Report:
+def with_totals(report: Report) -> tuple[Report, list[str]]:
     """Fill the 总计 cells from their parts: 表三's 总计 column and （七）总计 row, 表四's group totals.
 
-    A total is only filled when all its parts are filled, so a blank never silently counts as 0.
+    A total is only filled when all its parts are filled, so a blank never silently counts as 0; the
+    totals left alone are returned, named with their count of blank parts (a wholly blank table in one
+    line), for the user to fill first.
     """
+    skipped: list[str] = []
     t3 = {label: list(values) for label, values in report.table3.items()}
-    for values in t3.values():
-        if len(values) == len(T3_COLUMNS) and all(v is not None for v in values[:-1]):
-            values[-1] = sum(values[:-1])
-    results = [t3.get(label) for label in t3_result_rows(report.template)]
-    if all(results) and T3_TOTAL in t3:
-        for c in range(len(T3_COLUMNS)):
-            column = [row[c] for row in results]
-            if all(v is not None for v in column):
-                t3[T3_TOTAL][c] = sum(column)
+    if not _all_blank("表三", [v for values in t3.values() for v in values], skipped):
+        results = [t3.get(label) for label in t3_result_rows(report.template)]
+        if all(results) and T3_TOTAL in t3:
+            for c, column in enumerate(T3_COLUMNS[:-1]):
+                parts = [row[c] for row in results]
+                _fill(t3[T3_TOTAL], c, parts, f"表三「{T3_TOTAL}」行「{column}」列", skipped)
+        for label, values in t3.items():  # after the （七）总计 row's parts, so its own 总计 sees them
+            if len(values) == len(T3_COLUMNS):
+                _fill(values, -1, values[:-1], f"表三「{label}」行的「总计」", skipped)
     t4 = list(report.table4)
     n = len(T4_OUTCOMES)
-    for k in range(len(T4_GROUPS)):
-        parts = t4[k * n : k * n + n - 1]
-        if len(parts) == n - 1 and all(v is not None for v in parts):
-            t4[k * n + n - 1] = sum(parts)
-    return report.model_copy(update={"table3": t3, "table4": t4}, deep=True)
+    if not _all_blank("表四", t4, skipped):
+        for k, group in enumerate(T4_GROUPS):
+            if len(t4) >= k * n + n:
+                _fill(t4, k * n + n - 1, t4[k * n : k * n + n - 1], f"表四「{group}」的「总计」", skipped)
+    return report.model_copy(update={"table3": t3, "table4": t4}, deep=True), skipped
+
+
+def _all_blank(table: str, cells: list[Number | None], skipped: list[str]) -> bool:
+    """A table with no figure at all: its totals are named in `skipped` as one line."""
+    blank = all(v is None for v in cells)
+    if blank:
+        skipped.append(f"{table}的全部合计（整张表都是空白）")
+    return blank
+
+
+def _fill(cells: list[Number | None], at: int, parts: list[Number | None], name: str, skipped: list[str]) -> None:
+    """cells[at] = sum(parts) when every part is filled; otherwise the total is named in `skipped`."""
+    blanks = sum(v is None for v in parts)
+    if blanks:
+        skipped.append(f"{name}（{blanks} 个组成项空白）")
+    else:
+        cells[at] = sum(parts)
+
+
+TOTALS_SHOWN = 12
+
+
+def totals_notice(skipped: list[str]) -> str:
+    """Markdown telling which totals 计算合计 left alone and why."""
+    shown = "".join(f"\n- {name}" for name in skipped[:TOTALS_SHOWN])
+    more = f"\n- ……等共 {len(skipped)} 项" if len(skipped) > TOTALS_SHOWN else ""
+    return (
+        "**以下合计未计算：** 它们的组成项有空白，而空白不等于 0。"
+        f"请先把每个组成项都填上（没有的填 0），再点“计算合计”。{shown}{more}"
+    )
 
 
 _BALANCE_ROWS = (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)

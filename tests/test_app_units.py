@@ -7,7 +7,9 @@ import http.server
 import json
 import stat
 import threading
+import warnings
 
+import gradio as gr
 import pytest
 
 import app
@@ -28,7 +30,7 @@ from assistant.labels import (
 from assistant.parser import parse_file
 from assistant.report import Report
 from assistant.settings import load_settings
-from assistant.webapp import WebApp
+from assistant.webapp import WebApp, build_app, passage_markdown
 from assistant.webapp_chat import NEEDS_LLM, route
 from assistant.webapp_settings import LlmConfig, check_connection
 from assistant.webapp_tables import failing_cells, from_frames, render_html, to_frames, with_totals
@@ -328,9 +330,62 @@ def test_non_numbers_are_findings_not_tracebacks(pingtan_2021):
 def test_totals_are_computed_from_their_parts(webapp):
     report = parse_file(REPORTS / "pingtan-2020.txt")  # its result rows add to 27 while （七）总计 says 21
     assert "T3-RESULT-SUM" in {f.rule for f in webapp.ws.check(report)}
-    fixed = with_totals(report)
-    assert fixed.table3[T3_TOTAL][-1] == 27
+    fixed, skipped = with_totals(report)
+    assert fixed.table3[T3_TOTAL][-1] == 27 and skipped == []
     assert "T3-RESULT-SUM" not in {f.rule for f in webapp.ws.check(fixed)}
+
+
+def test_totals_with_blank_parts_are_left_alone_and_named(webapp, pingtan_2021):
+    t2, t3, t4 = to_frames(pingtan_2021)
+    given = pingtan_2021.table3[T3_TOTAL]
+    first_result = t3_result_rows("2021")[0]
+    row = [r.text for r in T3_ROWS["2021"]].index(first_result)
+    t3.iloc[row, 2] = None  # （一）予以公开 × 商业企业 emptied
+    t4.iloc[0, 1] = None  # 行政复议 · 结果维持 emptied
+    sid = webapp.ws.drafts.new_session_id()
+    verdict = _fill_totals(webapp, (t2, t3, t4), sid)
+    notice = verdict.split("\n\n")[0]  # above the findings
+    assert notice.startswith("**以下合计未计算：**") and "空白不等于 0" in notice and notice.count("\n- ") == 3
+    for name in (
+        f"表三「{first_result}」行的「总计」（1 个组成项空白）",
+        f"表三「{T3_TOTAL}」行「商业企业」列（1 个组成项空白）",
+        "表四「行政复议」的「总计」（1 个组成项空白）",
+    ):
+        assert f"- {name}" in notice
+    # the totals with a blank part keep what they were; the others are computed
+    saved = webapp.ws.report_of(webapp.ws.drafts.load(sid))
+    assert saved.table3[first_result][-1] == pingtan_2021.table3[first_result][-1]
+    assert saved.table3[T3_TOTAL][1] == given[1] and saved.table4[4] == pingtan_2021.table4[4]
+    assert saved.table3[T3_NEW][-1] == sum(pingtan_2021.table3[T3_NEW][:-1])
+    # a table filled throughout: nothing to say
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="部分合计")  # no toast either
+        *_, verdict = webapp.fill_totals(*to_frames(pingtan_2021), sid)
+    assert "未计算" not in verdict
+    # blank tables are named in one line each
+    verdict = _fill_totals(webapp, to_frames(_blank_tables()), sid)
+    assert "- 表三的全部合计（整张表都是空白）\n- 表四的全部合计（整张表都是空白）\n\n" in verdict
+    # only 一、本年新收 filled: every other row of 表三 is named, the list cut short after twelve
+    t2, t3, t4 = (frame.astype(object) for frame in to_frames(_blank_tables()))  # as typed in the browser
+    t3.iloc[0, 1:7] = pingtan_2021.table3[T3_NEW][:-1]
+    verdict = _fill_totals(webapp, (t2, t3, t4), sid)
+    count = len(T3_ROWS["2021"]) - 1 + len(T3_COLUMNS) - 1 + 1
+    assert f"表三「{T3_NEW}」" not in verdict and f"- ……等共 {count} 项" in verdict
+    assert webapp.ws.report_of(webapp.ws.drafts.load(sid)).table3[T3_NEW][-1] == sum(t3.iloc[0, 1:7])
+
+
+def _fill_totals(webapp: WebApp, frames: tuple, sid: str) -> str:
+    """计算合计 with some totals left alone: the toast points below the tables; the findings box text."""
+    with pytest.warns(UserWarning, match="部分合计因组成项有空白而未计算"):
+        *_, verdict = webapp.fill_totals(*frames, sid)
+    return verdict
+
+
+def _blank_tables() -> Report:
+    from assistant.report import empty_tables
+
+    t2, t3, t4 = empty_tables("2021")
+    return Report(template="2021", table2=t2, table3=t3, table4=t4)
 
 
 # ── LLM settings ──
@@ -396,7 +451,9 @@ def test_connection_test_against_a_local_endpoint(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-    assert "无法连接" in check_connection(load_settings(env={**env, "OPENAI_API_KEY": "good"}), timeout=2)
+    refused = check_connection(load_settings(env={**env, "OPENAI_API_KEY": "good"}), timeout=2)
+    # the address ends at a space, so the Markdown box links the address and not the "。" after it
+    assert f"无法连接到 {base} （" in refused
     assert "未配置大模型" in check_connection(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)}))
 
 
@@ -419,10 +476,85 @@ def test_chart_of_a_figure_across_years(webapp):
     expected = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
     files = [REPORTS / f"pingtan-{y}.txt" for y in (2021, 2022)]
     webapp.ws.index(files)
-    frame = webapp.chart("平潭综合实验区", "本年新收申请数（总计）")
-    assert frame["年度"].tolist() == [2021, 2022]
+    frame = webapp.chart_frame("平潭综合实验区", "本年新收申请数（总计）")
+    assert frame["年度"].tolist() == ["2021", "2022"]
     assert frame["数量"].tolist() == [expected[f.name]["table3"][T3_NEW][-1] for f in files]
+    assert str(frame["数量"].dtype).startswith("int")
     assert webapp.chart_choices().value == "平潭综合实验区"
+
+
+def test_chart_of_a_single_year_is_a_bar_on_a_whole_number_axis(webapp):
+    expected = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
+    webapp.ws.index([REPORTS / "weishi-kaifaqu-2022.txt"])
+    org = "尉氏县先进制造业开发区"
+    for metric, value in (
+        ("本年新收申请数（总计）", expected["weishi-kaifaqu-2022.txt"]["table3"][T3_NEW][-1]),
+        ("行政复议（总计）", expected["weishi-kaifaqu-2022.txt"]["table4"][4]),
+    ):
+        spec = webapp.chart(org, metric).to_dict()
+        [rows] = spec["datasets"].values()
+        assert rows == [{"年度": "2022", "数量": value}]
+        bars, labels = spec["layer"]
+        assert bars["mark"]["type"] == "bar" and labels["mark"]["type"] == "text"  # the value is printed too
+        assert labels["encoding"]["text"] == {"field": "数量", "format": "d", "type": "quantitative"}
+        y = bars["encoding"]["y"]
+        # ticks at whole numbers from 0, however small the count: no more ticks asked for than the count
+        assert y["axis"]["format"] == "d" and y["axis"]["tickMinStep"] == 1 and y["scale"]["zero"] is True
+        assert 1 <= y["axis"]["tickCount"] <= max(value, 1)
+    assert webapp.chart(org, "不存在的指标") is None and webapp.chart(None, "行政复议（总计）") is None
+
+
+def test_an_answer_about_one_org_selects_it_in_the_chart(webapp):
+    webapp.ws.index([REPORTS / "weishi-kaifaqu-2022.txt", REPORTS / "pingtan-2022.txt"])
+    *_, org_box = webapp.ask("尉氏开发区2022年行政复议有多少件")
+    assert org_box.value == "尉氏县先进制造业开发区"
+    assert {"尉氏县先进制造业开发区", "平潭综合实验区"} <= {value for _, value in org_box.choices}
+    *_, org_box = webapp.ask("平潭2022年新收了多少申请？")
+    assert org_box.value == "平潭综合实验区"
+    *_, org_box = webapp.ask("北京市2022年新收了多少申请？")  # no answer: the box is left as it is
+    assert org_box == gr.skip()
+
+
+def test_cited_passage_shows_no_markdown_marks(webapp):
+    webapp.ws.index([REPORTS / "pingtan-2022.txt"])
+    answer, _, cite_box, cites, passage = webapp.ask("平潭2022年的问题和改进是怎么写的？")[:5]
+    quote = cites[0]["quote"]
+    body = passage.split("\n\n", 1)[1]
+    # the quote highlighted by a tag that renders beside any punctuation, not by ** that stays raw next to "；"
+    assert f"<mark>{quote}</mark>" in body and "**" not in body
+    assert webapp.show_citation(cite_box.value, cites) == passage
+    # a Markdown source (a draft read back): its own heading and bold marks are not shown
+    source = f"## 五、存在的主要问题及改进情况\n一是培训不足；**{quote}**下一步将加强培训。"
+    shown = passage_markdown(source, quote)
+    assert shown == f"五、存在的主要问题及改进情况\n一是培训不足；<mark>{quote}</mark>下一步将加强培训。"
+    assert passage_markdown("比例 1*2 与 a<b", "a<b") == "比例 1\\*2 与 <mark>a&lt;b</mark>"
+
+
+def test_page_widgets(webapp):
+    webapp.ws.index([REPORTS / "pingtan-2022.txt"])
+    demo = build_app(webapp.ws)
+    by_label = {getattr(b, "label", None): b for b in demo.blocks.values()}
+    year = by_label["报告年度（可选）"]
+    assert isinstance(year, gr.Textbox) and year.value == "" and year.placeholder  # empty, not "0"
+    chart = next(b for b in demo.blocks.values() if b.elem_id == "chart")
+    assert isinstance(chart, gr.Plot)
+    assert chart.postprocess(webapp.chart("平潭综合实验区", "本年新收申请数（总计）")).type == "altair"
+
+
+def test_upload_year_box_empty_means_the_notes_year(webapp, tmp_path):
+    notes = tmp_path / "要点.txt"
+    notes.write_text(NOTES, encoding="utf-8")  # says 年度：2024
+    sid = webapp.ws.drafts.new_session_id()
+
+    def upload(year: str | None) -> str:
+        return webapp.upload_draft(notes, None, None, "", year, sid, progress=lambda *a, **k: None)[3]
+
+    for empty in ("", None, "  "):
+        assert "测试县人民政府办公室2024年政府信息公开工作年度报告" in upload(empty)
+    assert "测试县人民政府办公室2023年政府信息公开工作年度报告" in upload(" 2023 ")
+    for bad in ("0", "二〇二四", "24"):
+        with pytest.raises(gr.Error, match=f"报告年度“{bad}”应为四位数字的年份"):
+            upload(bad)
 
 
 def test_user_errors_name_an_upload_by_its_file_name_only():

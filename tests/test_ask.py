@@ -69,6 +69,24 @@ def test_trend_over_recent_years_is_computed(corpus: Corpus, settings: Settings)
     assert [c.year for c in answer.citations] == years
 
 
+def test_a_trend_over_one_indexed_year_says_no_change_can_be_computed(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    corpus = Corpus(settings)
+    corpus.index([REPORTS / "pingtan-2023.txt"])
+    figure = f"为 {new_requests('pingtan-2023.txt')} 件"
+    # only 2023 of this body: the figure, and plainly that no change can be computed
+    for question in ("平潭综合实验区历年申请数量变化趋势如何？", "平潭近三年新收申请的变化"):
+        answer = ask(question, corpus, settings)
+        assert figure in answer.answer and "只有平潭综合实验区2023年一年的报告" in answer.answer, question
+        assert "无法计算变化" in answer.answer and answer.table is None
+    # a figure asked without a trend gets no such warning
+    assert "无法计算" not in ask("平潭2023年新收了多少申请？", corpus, settings).answer
+    # another year indexed, but not the one before: the comparison with last year is what is missing
+    corpus.index([REPORTS / "pingtan-2021.txt"])
+    answer = ask("平潭2023年新收申请比去年增加了多少？", corpus, settings)
+    assert figure in answer.answer and "没有平潭综合实验区2022年的报告，无法计算与上年相比的变化" in answer.answer
+
+
 def test_which_year_most_uses_every_indexed_year(corpus: Corpus, settings: Settings) -> None:
     answer = ask("平潭哪一年新收申请最多？", corpus, settings)
     expected = {y: new_requests(f"pingtan-{y}.txt") for y in corpus.years(PINGTAN)}
