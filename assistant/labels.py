@@ -172,7 +172,6 @@ T3_ROWS: dict[Template, tuple[Table3Row, ...]] = {
     )
     + _T3_TAIL,
 }
-T3_GROUPS: tuple[str, ...] = (_G1, _G2, _G3, _G4, _G5, _G6)
 
 
 def t3_result_rows(template: Template) -> tuple[str, ...]:

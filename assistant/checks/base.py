@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ..labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS
+from ..labels import SECTIONS, T3_COLUMNS, T4_COLUMNS
 from ..report import Number, Report, Severity
 
 OVERVIEW = SECTIONS[0].text
@@ -81,11 +81,6 @@ def t3_row(report: Report, label: str) -> list[Number | None] | None:
     """A 表三 row if present with 7 cells, else None (TABLE-MISSING reports that)."""
     row = report.table3.get(label)
     return row if row is not None and len(row) == len(T3_COLUMNS) else None
-
-
-def t3_complete(report: Report) -> bool:
-    """True when 表三 has every official row of its template with 7 cells."""
-    return all(t3_row(report, r.text) is not None for r in T3_ROWS[report.template])
 
 
 def t4_values(report: Report) -> list[Number | None] | None:
