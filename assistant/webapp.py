@@ -617,6 +617,18 @@ def year_bars(frame: pd.DataFrame) -> Any:
     return (bars + labels).properties(width=640, height=260)
 
 
+def _table_editor(key: str, head: tuple[str, ...], note: str = "") -> gr.Dataframe:
+    """An editable statistics table: its label column fixed, the value cells typed in."""
+    return gr.Dataframe(
+        headers=list(head),
+        label=TABLE_TITLES[key] + note,
+        interactive=True,
+        static_columns=[0],
+        elem_id=key,
+        max_height=900,
+    )
+
+
 def _cite_label(i: int, cite: dict) -> str:
     page = f" 第{cite['page']}页" if cite.get("page") else ""
     return f"{i}. {cite['org']} {cite['year']}年 · {cite['section']}{page}"
@@ -693,29 +705,9 @@ def build_app(ws: Workspace) -> gr.Blocks:
                     "鼠标悬停可看说明，每张表下列出问题。空白不等于 0。"
                 )
                 tb_template = gr.Radio(list(TEMPLATES), value="2021", label="报告格式（年版）")
-                tb_t2 = gr.Dataframe(
-                    headers=list(T2_HEAD),
-                    label=f"{TABLE_TITLES['table2']}（在各项的数值栏填写；项目名、栏目名和多余的格不会被读取）",
-                    interactive=True,
-                    static_columns=[0],
-                    elem_id="table2",
-                    max_height=900,
-                )
-                tb_t3 = gr.Dataframe(
-                    headers=list(T3_HEAD),
-                    label=TABLE_TITLES["table3"],
-                    interactive=True,
-                    static_columns=[0],
-                    elem_id="table3",
-                    max_height=900,
-                )
-                tb_t4 = gr.Dataframe(
-                    headers=list(T4_HEAD),
-                    label=TABLE_TITLES["table4"],
-                    interactive=True,
-                    static_columns=[0],
-                    elem_id="table4",
-                )
+                tb_t2 = _table_editor("table2", T2_HEAD, "（在各项的数值栏填写；项目名、栏目名和多余的格不会被读取）")
+                tb_t3 = _table_editor("table3", T3_HEAD)
+                tb_t4 = _table_editor("table4", T4_HEAD)
                 with gr.Row():
                     tb_totals = gr.Button("计算合计")
                     tb_export = gr.Button("导出报告（.docx/.md）", elem_id="tb-export")
