@@ -475,3 +475,9 @@ def test_a_placeholder_left_in_the_text_is_an_error():
     found = [f for f in check(report) if f.rule == "S-PLACEHOLDER"]
     assert len(found) == 1 and found[0].severity == "error" and "信息处理费" in found[0].message
     assert "S-PLACEHOLDER" not in codes(make_report(sections={heading: "本年度未收取信息处理费。"}))
+
+
+def test_catalogue_reads_tables_first_and_last_years_report_last():
+    codes_in_order = list(RULES)
+    assert codes_in_order[0] == "TABLE-MISSING" and codes_in_order[-2:] == ["X-CARRYOVER", "X-PRIOR"]
+    assert all(RULES[code].doc for code in codes_in_order)  # every rule documents what, why, example
