@@ -31,7 +31,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .embeddings import EmbeddingError, make_embeddings, tokens
+from .embeddings import ConfigError, make_embeddings, tokens
+from .errors import CorpusError
 from .labels import SECTIONS
 from .readers import PAGE_BREAK, Document
 from .report import Report
@@ -69,10 +70,6 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE TABLE IF NOT EXISTS shared (sha256 TEXT PRIMARY KEY, source TEXT NOT NULL);
 """
-
-
-class CorpusError(Exception):
-    """The corpus cannot be used (e.g. the Chroma server is unreachable); message in Chinese."""
 
 
 @dataclass
@@ -267,7 +264,7 @@ class Corpus:
         self.settings = settings
         try:
             self.embeddings, self.embedder = make_embeddings(settings)
-        except EmbeddingError as exc:
+        except ConfigError as exc:
             raise CorpusError(str(exc)) from exc
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ import jieba
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from .errors import ConfigError
 from .settings import Settings
 
 jieba.setLogLevel(logging.WARNING)
@@ -57,10 +58,6 @@ STOPWORDS = frozenset(
         "是否",
     }
 )
-
-
-class EmbeddingError(Exception):
-    """The configured embedder cannot be used (message in Chinese)."""
 
 
 def tokens(text: str) -> list[str]:
@@ -125,7 +122,7 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str]:
         from langchain_openai import OpenAIEmbeddings
 
         if not (settings.openai_api_key or settings.openai_base_url):
-            raise EmbeddingError("已选择 openai 向量模型，但未设置 OPENAI_API_KEY 或 OPENAI_BASE_URL。")
+            raise ConfigError("已选择 openai 向量模型，但未设置 OPENAI_API_KEY 或 OPENAI_BASE_URL。")
         openai = OpenAIEmbeddings(
             model=settings.embedding_model,
             api_key=settings.openai_api_key or "EMPTY",
@@ -133,4 +130,4 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str]:
             timeout=settings.llm_timeout,
         )
         return openai, f"openai-{settings.embedding_model}"
-    raise EmbeddingError(f"不支持的向量模型设置：{settings.embedding!r}（ASSISTANT_EMBEDDING 可选 hash 或 openai）")
+    raise ConfigError(f"不支持的向量模型设置：{settings.embedding!r}（ASSISTANT_EMBEDDING 可选 hash 或 openai）")

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ExportError
 from .labels import (
     FINDINGS_HEADING,
     SECTIONS,
@@ -271,10 +272,6 @@ TABLE_WIDTHS_MM = {"表二": [48, 36, 36, 36], "表三": [9, 19, 44, *[12] * 7],
 RED = "C00000"
 
 _H2 = re.compile(r"^（[一二三四五六七八九十]+）")
-
-
-class ExportError(Exception):
-    """The output file cannot be written; the message (Chinese) names it."""
 
 
 class _DocxWriter:

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import UnreadableError
+
 PASTED = "粘贴文本"
 PAGE_BREAK = "\f"  # the line between two PDF pages
 MB = 1024 * 1024
@@ -68,10 +70,6 @@ _HTML_START = re.compile(
     rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
-
-
-class UnreadableError(Exception):
-    """Input the assistant cannot read; str(exc) is a Chinese message naming the file and the reason."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .errors import TablesError
 from .export import T4_KEY, ExportError, Grid, GridCell, cell_value, grids
 from .labels import T3_COLUMNS, T3_ROWS, T3_TOTAL, T4_COLUMNS, TABLE2, TEMPLATES, t3_result_rows
 from .labels import Template as TemplateName
@@ -27,14 +28,6 @@ SHEETS = ("表二", "表三", "表四")
 _BLANK_MARKS = re.compile(r"^(?:[/\-—–―－_]*|无)$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 Ref = tuple[str, int]
-
-
-class TablesError(ValueError):
-    """Tables that cannot be used; the message (Chinese) lists every bad cell by sheet and address."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("统计表有误：\n" + "\n".join(problems))
 
 
 class Tables(BaseModel):

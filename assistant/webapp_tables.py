@@ -14,6 +14,7 @@ import math
 
 import pandas as pd
 
+from .errors import CellError
 from .export import SEVERITY_ZH, T4_KEY, Grid, GridCell, cell_value, format_number, grids, table2_grid
 from .labels import (
     T3_CARRIED,
@@ -46,10 +47,6 @@ TABLE_TITLES = {
 # a value cell of the official grids: (row key, value index), as export.GridCell.ref; the three tables'
 # row keys are distinct (表四's is T4_KEY), so a ref alone says which table it belongs to
 Ref = tuple[str, int]
-
-
-class CellError(ValueError):
-    """A grid cell that is not a number; the message names the cell in Chinese."""
 
 
 def t3_row_labels(template: Template) -> list[str]:

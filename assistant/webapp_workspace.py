@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .drafts import DraftStore
+from .errors import InputError
 from .readers import UnreadableError
 from .report import Finding, Report
 from .settings import Settings
@@ -27,10 +28,6 @@ from .webapp_settings import LlmConfig, write_private
 BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 UNCHECKED = "未通过校验"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-
-
-class InputError(ValueError):
-    """Input the app cannot use (an empty question, no file chosen); the message is for the user."""
 
 
 def user_errors() -> tuple[type[Exception], ...]:

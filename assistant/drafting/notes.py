@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..errors import NotesError
 from ..labels import PARTS
 from ..textnums import numbers_in
 
@@ -174,10 +175,6 @@ _LEAD_LABEL = re.compile(r"^(?P<label>" + "|".join(LEAD_LABELS) + r")\s*[:：]\s
 _SECTION_FIVE = (None, _BOTH, PROBLEMS, IMPROVEMENTS)  # headings a bullet's own label may override
 FIRST_YEAR, LAST_YEAR = 2008, 2100  # the regulation took effect on 2008-05-01
 END_PUNCT = "。；;，,、 "
-
-
-class NotesError(ValueError):
-    """Notes that cannot be drafted from (empty, or no body or year); the message is for the user."""
 
 
 @dataclass
