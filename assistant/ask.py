@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Literal
 import jieba
 from jieba import posseg
 
-from .labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, TABLE2
+from .cells import format_number
+from .labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_GROUP_TOTALS, TABLE2
 from .report import Report
 from .settings import Settings
+from .tables import Location, t2_cell
 from .textnums import numbers_in, sentences
 
 if TYPE_CHECKING:
@@ -101,7 +103,7 @@ def _t3_reason_metrics() -> tuple[Metric, ...]:
 
 
 _G = {g.split("）")[1][:4]: g for g in (r.group for r in T3_ROWS["2021"]) if g}  # 不予公开 -> （三）不予公开
-_T4 = {"复议": T4_COLUMNS[4], "直诉": T4_COLUMNS[9], "复议后": T4_COLUMNS[14]}
+_T4 = dict(zip(("复议", "直诉", "复议后"), (T4_COLUMNS[i] for i in T4_GROUP_TOTALS), strict=True))
 
 # the two figures an LLM gets as facts beside the passages it is shown
 NEW_REQUESTS = Metric("本年新收政府信息公开申请数量", "新收|收到|受理|接收|申请", "table3", ("本年新收",))
@@ -303,15 +305,16 @@ def read_figure(metric: Metric, report: Report, question: str) -> Figure:
         detail, columns = _pick(question, APPLICANTS)
         for row in T3_ROWS[report.template]:
             if {row.key, row.text, row.group} & set(metric.rows):
-                values = report.table3.get(row.text) or [None] * len(T3_COLUMNS)
-                cells += [(row.text, col, values[T3_COLUMNS.index(col)]) for col in columns or ("总计",)]
+                cells += [
+                    (row.text, col, report.cell(Location(table="table3", row=row.text, column=col)))
+                    for col in columns or ("总计",)
+                ]
     elif metric.table == "table4":
         detail, outcome = _pick(question, tuple((w, (o,)) for w, o in OUTCOMES))
         detail = outcome[0] if outcome else ""
         for column in metric.columns:
             column = column.replace("总计", outcome[0]) if outcome else column
-            index = T4_COLUMNS.index(column)
-            cells.append((*column.split("·"), report.table4[index] if index < len(report.table4) else None))
+            cells.append((*column.split("·"), report.cell(Location(table="table4", column=column))))
     else:
         picked = () if metric.columns else _pick(question, DOCUMENT_COLUMNS)[1]
         wanted = metric.columns or picked or DOCUMENT_COLUMNS[-1][1]
@@ -320,8 +323,7 @@ def read_figure(metric: Metric, report: Report, question: str) -> Figure:
             for row in item.rows:
                 column = next((c for c in wanted if c in item.columns), None)
                 if metric.rows[0] in (row.key, row.text) and column:
-                    values = report.table2.get(row.text) or [None] * len(item.columns)
-                    cells.append((row.text, column, values[item.columns.index(column)]))
+                    cells.append((row.text, column, report.cell(t2_cell(row.text, column))))
                     detail = "" if metric.columns else column
     name = f"{metric.name}（{detail}）" if detail else metric.name
     if not cells:
@@ -335,22 +337,16 @@ def read_figure(metric: Metric, report: Report, question: str) -> Figure:
 
 
 def _doubts(report: Report, table: str, rows: set[str]) -> list[str]:
-    """The parser's findings on these rows of the table (on any of 表四, whose cells it reads as one run);
-    a finding's `where` is "table2:规章" or "table4"."""
-    messages = []
-    for finding in report.parse_findings:
-        name, _, row = finding.where.partition(":")
-        if name == table and (row in rows or table == "table4"):
-            messages.append(finding.message)
-    return messages
-
-
-def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """The parser's findings on these rows of the table (on any of 表四, whose cells it reads as one run)."""
+    return [
+        f.message
+        for f in report.parse_findings
+        if f.where.table == table and (f.where.row in rows or table == "table4")
+    ]
 
 
 def _quote(metric: Metric, figure: Figure) -> str:
-    cells = "；".join(f"「{row}」{col}：{'空' if v is None else _fmt(v)}" for row, col, v in figure.cells)
+    cells = "；".join(f"「{row}」{col}：{format_number(v, blank='空')}" for row, col, v in figure.cells)
     return f"{TABLE_NAME[metric.table]}{cells}" + "".join(f"（解析提示：{d}）" for d in figure.doubts)
 
 
@@ -384,7 +380,9 @@ def _answer_figures(question: str, metric: Metric, sc: Scope, corpus: Corpus) ->
         if fig.value is None:
             text = f"{org}{year}年：{fig.missing}。"
         else:
-            text = f"{org}{year}年{fig.name}为 {_fmt(fig.value)} {metric.unit}。" + _breakdown(fig, metric.unit)
+            text = f"{org}{year}年{fig.name}为 {format_number(fig.value)} {metric.unit}。" + _breakdown(
+                fig, metric.unit
+            )
             text += "".join(f"（注意：{d}）" for d in fig.doubts)
         if sc.trend:
             notes.append(_no_change(org, year, corpus.years(org)))
@@ -404,7 +402,7 @@ def _no_change(org: str, year: int, indexed: list[int]) -> str:
 def _breakdown(figure: Figure, unit: str) -> str:
     """For a sum (不予公开's reasons, both kinds of 行政诉讼, 法人's columns): which cells carry the total."""
     by_row = len({row for row, _, _ in figure.cells}) > 1
-    parts = [f"{row if by_row else col} {_fmt(v)} {unit}" for row, col, v in figure.cells if v]
+    parts = [f"{row if by_row else col} {format_number(v)} {unit}" for row, col, v in figure.cells if v]
     return f"其中：{'；'.join(parts)}。" if len(figure.cells) > 1 and parts else ""
 
 
@@ -412,7 +410,7 @@ def _change(before: float, after: float, unit: str) -> str:
     """ "增加 137 件" / "减少 64 件" / "持平"."""
     if after == before:
         return "持平"
-    return f"{'增加' if after > before else '减少'} {_fmt(abs(after - before))} {unit}"
+    return f"{'增加' if after > before else '减少'} {format_number(abs(after - before))} {unit}"
 
 
 def _trend(metric: Metric, rows: list, citations: list[Citation], notes: list[str], multi_org: bool) -> Answer:
@@ -424,13 +422,14 @@ def _trend(metric: Metric, rows: list, citations: list[Citation], notes: list[st
     for org, year, fig, _ in rows:
         table.append(([org] if multi_org else []) + [year, fig.value])
         why = "原表数字连在一起或无法识别，未能读出，见出处" if fig.doubts else fig.missing
-        shown = _fmt(fig.value) if fig.value is not None else f"—（{why}）"
+        shown = format_number(fig.value) if fig.value is not None else f"—（{why}）"
         text.append(f"| {org + ' | ' if multi_org else ''}{year} | {shown} |")
     known = [(year, fig.value) for _, year, fig, _ in rows if fig.value is not None]
     if not multi_org and len(known) > 1:
         most, least = max(known, key=lambda r: r[1]), min(known, key=lambda r: r[1])
         text.append(
-            f"最多的是 {most[0]} 年（{_fmt(most[1])} {unit}），最少的是 {least[0]} 年（{_fmt(least[1])} {unit}）。"
+            f"最多的是 {most[0]} 年（{format_number(most[1])} {unit}），"
+            f"最少的是 {least[0]} 年（{format_number(least[1])} {unit}）。"
         )
         (first_year, first), (last_year, last) = known[0], known[-1]
         ratio = f"（{(last - first) / first:+.1%}）" if first and last != first else ""
@@ -491,7 +490,7 @@ def _facts(chunks: list[Chunk], corpus: Corpus) -> str:
         for metric in (NEW_REQUESTS, HANDLED):
             figure = read_figure(metric, report, "")
             if figure.value is not None:
-                lines.append(f"{org}{year}年{metric.name}：{_fmt(figure.value)} {metric.unit}")
+                lines.append(f"{org}{year}年{metric.name}：{format_number(figure.value)} {metric.unit}")
     return "\n".join(lines)
 
 

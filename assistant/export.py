@@ -1,8 +1,7 @@
 """Export a report as Markdown or as a .docx laid out as a 公文 (GB/T 9704-2012).
 
-The official table layout (表二/表三/表四 with their merged cells, mirrored from the 2021 template .docx)
-is described once here as a grid of cells; the .docx writer, the Markdown writer and the spreadsheet
-(`spreadsheet.py`) all draw from that grid, so the three outputs cannot drift apart.
+The tables are drawn from `tables.grids`, the official layout (merged cells and column widths of the 2021
+template .docx) that the spreadsheet and the web app draw as well.
 
 Fonts: each run names the official Chinese font in `w:rFonts w:eastAsia` and Times New Roman (present on
 every system, the usual choice for digits and Latin text in 公文) in ascii/hAnsi. Machines without the
@@ -15,149 +14,13 @@ font) fall back through the document's font table: each official font declares a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from .cells import format_number
 from .errors import ExportError
-from .labels import (
-    FINDINGS_HEADING,
-    SECTIONS,
-    T3_COLUMNS,
-    T3_HEADER_RULE,
-    T3_RESULTS,
-    T3_ROWS,
-    T4_COLUMNS,
-    T4_OUTCOMES,
-    TABLE2,
-)
-from .labels import Template as TemplateName
-from .report import Finding, Number, Report
-
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-
-# ── the official table grids ────────────────────────────────────────────────────────────────
-
-
-@dataclass(frozen=True)
-class GridCell:
-    """One cell of an official table; `ref` (row key, value index) marks a value cell, None a label."""
-
-    row: int
-    col: int
-    text: str = ""
-    rowspan: int = 1
-    colspan: int = 1
-    ref: tuple[str, int] | None = None
-    header: bool = False
-
-
-@dataclass(frozen=True)
-class Grid:
-    """An official table: its size and its cells (each listed once, at its top-left position)."""
-
-    name: str
-    rows: int
-    cols: int
-    cells: tuple[GridCell, ...]
-
-    @property
-    def value_cells(self) -> tuple[GridCell, ...]:
-        return tuple(c for c in self.cells if c.ref is not None)
-
-
-T4_KEY = ""  # 表四 is one row of 15 numbers; its value cells carry this row key
-
-
-def table2_grid(template: TemplateName) -> Grid:
-    """表二: per 第二十条 item a title row, a header row and data rows; the last value spans the rest."""
-    cols = 1 + max(len(item.columns) for item in TABLE2[template])
-    cells: list[GridCell] = []
-    r = 0
-    for item in TABLE2[template]:
-        cells.append(GridCell(r, 0, item.heading, colspan=cols, header=True))
-        spans = [1] * (len(item.columns) - 1) + [cols - len(item.columns)]
-        cells.append(GridCell(r + 1, 0, "信息内容", header=True))
-        c = 1
-        for name, span in zip(item.columns, spans, strict=True):
-            cells.append(GridCell(r + 1, c, name, colspan=span, header=True))
-            c += span
-        r += 2
-        for label in item.rows:
-            cells.append(GridCell(r, 0, label.text))
-            c = 1
-            for i, span in enumerate(spans):
-                cells.append(GridCell(r, c, colspan=span, ref=(label.text, i)))
-                c += span
-            r += 1
-    return Grid("表二", r, cols, tuple(cells))
-
-
-def table3_grid(template: TemplateName) -> Grid:
-    """表三: 3 label columns + 7 value columns under a 3-row header, as in the official template."""
-    cells = [
-        GridCell(0, 0, T3_HEADER_RULE, rowspan=3, colspan=3, header=True),
-        GridCell(0, 3, "申请人情况", colspan=7, header=True),
-        GridCell(1, 3, T3_COLUMNS[0], rowspan=2, header=True),
-        GridCell(1, 4, "法人或其他组织", colspan=5, header=True),
-        GridCell(1, 9, T3_COLUMNS[6], rowspan=2, header=True),
-        *(GridCell(2, 4 + i, name, header=True) for i, name in enumerate(T3_COLUMNS[1:6])),
-    ]
-    rows = T3_ROWS[template]
-    grouped = [row for row in rows if row.group]
-    # the rows under 三、本年度办理结果: from the first result group to （七）总计 inclusive
-    first = next(i for i, row in enumerate(rows) if row.text.startswith("（一）"))
-    last = next(i for i, row in enumerate(rows) if row.text.startswith("（七）"))
-    base = 3
-    for i, row in enumerate(rows):
-        r = base + i
-        if i < first or i > last:
-            cells.append(GridCell(r, 0, row.text, colspan=3))
-        elif row.group:
-            if rows[i - 1].group != row.group:
-                size = sum(1 for g in grouped if g.group == row.group)
-                cells.append(GridCell(r, 1, row.group, rowspan=size))
-            cells.append(GridCell(r, 2, row.text))
-        else:
-            if i == first:
-                cells.append(GridCell(r, 0, T3_RESULTS, rowspan=last - first + 1))
-            cells.append(GridCell(r, 1, row.text, colspan=2))
-        cells.extend(GridCell(r, 3 + j, ref=(row.text, j)) for j in range(len(T3_COLUMNS)))
-    return Grid("表三", base + len(rows), 10, tuple(cells))
-
-
-def table4_grid() -> Grid:
-    """表四: 行政复议 (5 columns) and 行政诉讼 (10 columns) under a 3-row header, one row of numbers."""
-    cells = [
-        GridCell(0, 0, "行政复议", colspan=5, header=True),
-        GridCell(0, 5, "行政诉讼", colspan=10, header=True),
-        *(GridCell(1, i, name, rowspan=2, header=True) for i, name in enumerate(T4_OUTCOMES)),
-        GridCell(1, 5, "未经复议直接起诉", colspan=5, header=True),
-        GridCell(1, 10, "复议后起诉", colspan=5, header=True),
-        *(GridCell(2, 5 + i, T4_OUTCOMES[i % 5], header=True) for i in range(10)),
-        *(GridCell(3, i, ref=(T4_KEY, i)) for i in range(len(T4_COLUMNS))),
-    ]
-    return Grid("表四", 4, 15, tuple(cells))
-
-
-def grids(template: TemplateName) -> tuple[Grid, Grid, Grid]:
-    return table2_grid(template), table3_grid(template), table4_grid()
-
-
-def cell_value(report: Report, ref: tuple[str, int]) -> Number | None:
-    """The report's value for a grid value cell (None when blank or missing)."""
-    key, i = ref
-    values = report.table4 if key == T4_KEY else (report.table3.get(key) or report.table2.get(key) or [])
-    return values[i] if i < len(values) else None
-
-
-def format_number(value: Number | None) -> str:
-    """A cell as printed: blank stays blank (never 0), whole floats lose their '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
+from .labels import FINDINGS_HEADING, SECTIONS, T3_COLUMNS, T3_HEADER_RULE, T4_COLUMNS, TABLE2
+from .report import SEVERITY_ZH, Finding, Report
+from .tables import Grid, grids, t2_cell, t4_cell
 
 # ── shared text pieces ──────────────────────────────────────────────────────────────────────
 
@@ -203,7 +66,7 @@ def _md_grid_rows(grid: Grid, report: Report, first_row: int) -> list[list[str]]
     """Grid rows from `first_row` on, each merged cell printed once in its top-left position."""
     rows = [[""] * grid.cols for _ in range(grid.rows)]
     for c in grid.cells:
-        rows[c.row][c.col] = format_number(cell_value(report, c.ref)) if c.ref else c.text
+        rows[c.row][c.col] = format_number(report.cell(c.ref)) if c.ref else c.text
     return rows[first_row:]
 
 
@@ -211,7 +74,7 @@ def _md_table2(report: Report) -> list[str]:
     out: list[str] = []
     for item in TABLE2[report.template]:
         body = [
-            [row.text, *(format_number(cell_value(report, (row.text, i))) for i in range(len(item.columns)))]
+            [row.text, *(format_number(report.cell(t2_cell(row.text, name))) for name in item.columns)]
             for row in item.rows
         ]
         out += [f"**{item.heading}**", "", *_md_table(["信息内容", *item.columns], body)]
@@ -219,8 +82,8 @@ def _md_table2(report: Report) -> list[str]:
 
 
 def _md_tables(report: Report) -> list[list[str]]:
-    t3 = table3_grid(report.template)
-    t4_values = [format_number(cell_value(report, (T4_KEY, i))) for i in range(len(T4_COLUMNS))]
+    t3 = grids(report.template)[1]
+    t4_values = [format_number(report.cell(t4_cell(i))) for i in range(len(T4_COLUMNS))]
     return [
         _md_table2(report),
         _md_table([T3_HEADER_RULE, "", "", *T3_COLUMNS], _md_grid_rows(t3, report, first_row=3)),
@@ -266,9 +129,7 @@ FONT_FALLBACKS = {
 SIZE_2, SIZE_3, SIZE_4, SIZE_5 = 22.0, 16.0, 14.0, 10.5  # 号 -> pt
 LINE_PITCH = 28.0  # fixed line spacing, pt
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
-TABLE_FONT_SIZE = {"表二": SIZE_4, "表三": SIZE_5, "表四": SIZE_5}
-# column widths in mm (text width on A4 with these margins is 156 mm)
-TABLE_WIDTHS_MM = {"表二": [48, 36, 36, 36], "表三": [9, 19, 44, *[12] * 7], "表四": [10.4] * 15}
+TABLE_FONT_SIZE = {"table2": SIZE_4, "table3": SIZE_5, "table4": SIZE_5}
 RED = "C00000"
 
 _H2 = re.compile(r"^（[一二三四五六七八九十]+）")
@@ -409,7 +270,7 @@ class _DocxWriter:
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        for col, width in zip(table.columns, TABLE_WIDTHS_MM[grid.name], strict=True):
+        for col, width in zip(table.columns, grid.widths_mm, strict=True):
             col.width = Mm(width)  # the table grid: LibreOffice and WPS lay columns out by it
             for cell in col.cells:
                 cell.width = Mm(width)  # each cell's own width: Word lays columns out by these
@@ -426,7 +287,7 @@ class _DocxWriter:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
             p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(0)
-            text = format_number(cell_value(report, c.ref)) if c.ref else c.text
+            text = format_number(report.cell(c.ref)) if c.ref else c.text
             if text:
                 self.style_run(p.add_run(text), FONT_BODY, size, bold=c.header)
 

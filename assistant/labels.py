@@ -185,3 +185,15 @@ def t3_result_rows(template: Template) -> tuple[str, ...]:
 T4_OUTCOMES: tuple[str, ...] = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 T4_GROUPS: tuple[str, ...] = ("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）")
 T4_COLUMNS: tuple[str, ...] = tuple(f"{g}·{o}" for g in T4_GROUPS for o in T4_OUTCOMES)
+
+# ── named positions ─────────────────────────────────────────────────────────────────────────
+
+T3_TOTAL_COLUMN = T3_COLUMNS.index("总计")  # 表三's last column: the sum of the six applicant columns
+T4_GROUP_SIZE = len(T4_OUTCOMES)
+# 表四's three group totals (行政复议 / 未经复议直接起诉 / 复议后起诉), each the last column of its group
+T4_GROUP_TOTALS = tuple((g + 1) * T4_GROUP_SIZE - 1 for g in range(len(T4_GROUPS)))
+
+
+def t4_group(group: int) -> slice:
+    """The columns of one 表四 group (0 行政复议, 1 未经复议直接起诉, 2 复议后起诉), its total last."""
+    return slice(group * T4_GROUP_SIZE, (group + 1) * T4_GROUP_SIZE)

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .cells import BLANK_CHARS, Number, parse_cell
+from .errors import CellError, UnreadableError
 from .labels import (
     FINDINGS_HEADING,
     PARTS,
@@ -38,15 +40,17 @@ from .labels import (
     Template,
     t3_result_rows,
 )
-from .readers import PAGE_BREAK, Document, UnreadableError, read_file, read_text
-from .report import Finding, Number, Report
+from .readers import PAGE_BREAK, Document, read_file, read_text
+from .report import Finding, Report
+from .tables import TABLE_NAMES, Location, TableName
 
 Cell = Number | None
 Row = tuple[Cell, ...]
 
-BLANK_MARKS = {"/", "／", "—", "——", "-", "－", "–", "无", "\\"}
-VALUE_START = set("0123456789/／—－–-+\\\t")
+VALUE_START = set("0123456789+\t" + BLANK_CHARS)
 VALUE_CHARS = VALUE_START | set(".,， \n")
+_RUN_TOGETHER = re.compile(r"[-+]?0\d+")
+_DIGITS = re.compile(r"\d")
 MAX_DIGITS = 7  # no cell of these tables is a count of ten million or more
 MAX_COMBINATIONS = 200_000
 _ORG = r"([\u4e00-\u9fff（）()]{2,40}?)"
@@ -226,6 +230,10 @@ def _value_text(segment: str) -> str:
     i = 0
     while i < len(segment) and segment[i] not in VALUE_START:
         i += 1
+    if segment[i : i + 1] == "\t":  # a table row's cells are delimited: words such as "无" are cells too
+        cells = segment[i:].split("\n", 1)[0].split("\t")
+        n = next((k for k, c in enumerate(cells) if isinstance(_cell(c.strip()), str) and not _DIGITS.search(c)), None)
+        return "\t".join(cells[:n])
     j = i
     while j < len(segment) and segment[j] in VALUE_CHARS:
         j += 1
@@ -250,15 +258,14 @@ def _tokens(values: str, n: int, after_label: bool = True) -> list[str]:
 
 
 def _cell(token: str) -> Cell | str:
-    """A token's value: a number, None for a blank mark, or the token itself when it is not a clean cell."""
-    token = token.replace(",", "").replace("，", "")
-    if token in BLANK_MARKS or token == "":
-        return None
-    if re.fullmatch(r"[-+]?(0|[1-9]\d*)", token):
-        return int(token)
-    if re.fullmatch(r"[-+]?(0|[1-9]\d*)\.\d+", token):
-        return float(token)
-    return token
+    """A token's value as printed (`cells.parse_cell`), or the token itself when it is not one clean cell:
+    words, or digits with a leading zero ("0520"), which are cells run together."""
+    if _RUN_TOGETHER.fullmatch(token):
+        return token
+    try:
+        return parse_cell(token, kind=None)
+    except CellError:
+        return token
 
 
 def _splits(digits: str, n: int, group: int = 0) -> Iterator[Row]:
@@ -362,7 +369,7 @@ def _table2(text: str, template: Template, findings: list[Finding]) -> dict[str,
                     severity="warning",
                     message=f"表二「{label.text}」行的数字连在一起（“{raw[label.text].strip()}”），"
                     f"有 {len(readings)} 种拆分方式，无法确定，已按空白处理，请核对原表",
-                    where=f"table2:{label.text}",
+                    where=Location(table="table2", row=label.text),
                 )
             )
         else:
@@ -370,16 +377,12 @@ def _table2(text: str, template: Template, findings: list[Finding]) -> dict[str,
     return table
 
 
-TABLE_NAMES = {"table2": "表二", "table3": "表三", "table4": "表四"}
-
-
-def _unreadable(table: str, label: str, raw: str) -> Finding:
-    """`table` is "table2"/"table3"/"table4", as in every finding's `where`."""
+def _unreadable(table: TableName, label: str, raw: str) -> Finding:
     return Finding(
         rule="P-UNREADABLE",
         severity="warning",
         message=f"{TABLE_NAMES[table]}「{label}」行的数字无法识别（“{raw.strip()}”），已按空白处理，请核对原表",
-        where=f"{table}:{label}" if table != "table4" else table,
+        where=Location(table=table, row=label if table != "table4" else None),
     )
 
 
@@ -411,7 +414,7 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
                 severity="warning",
                 message=f"表三以下行的单元格数不是 {n} 个（复制时可能错列），已按行合计和表内关系补齐或去掉多余的数，"
                 f"请核对原表：{'、'.join(shifted)}",
-                where="table3",
+                where=Location(table="table3"),
             )
         )
     return {label: list(row) for label, row in chosen.items()}
@@ -474,7 +477,7 @@ def _ambiguous(label: str, rows: list[Row]) -> Finding:
         rule="P-AMBIGUOUS",
         severity="warning",
         message=f"表三「{label}」行有 {len(rows)} 种读法都符合表内关系（如 {shown}），已取第一种，请核对原表",
-        where=f"table3:{label}",
+        where=Location(table="table3", row=label),
     )
 
 
@@ -497,7 +500,7 @@ def _table4(text: str, findings: list[Finding]) -> list[Cell]:
                 severity="warning",
                 message=f"表四的数字连在一起（“{values.strip()}”），有 {len(readings)} 种拆分方式都符合各组总计，"
                 "无法确定，已按空白处理，请核对原表",
-                where="table4",
+                where=Location(table="table4"),
             )
         )
     return [None] * n

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .cells import format_number
+
 _BREAKS = "。！？；;!?\n"  # with the ASCII forms NFKC turns ；！？ into
 _OPEN, _CLOSE = "“「『《", "”」』》"
 
@@ -122,15 +124,10 @@ def quantities(text: str) -> list[Quantity]:
     return found
 
 
-def normalise(value: float) -> str:
-    """A number as a canonical string: 1,234 → "1234", 12.50 → "12.5", 3.2万 → "32000"."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.6f}".rstrip("0").rstrip(".")
-
-
 def numbers_in(text: str) -> set[str]:
-    """Every arabic number in the text, normalised (see `normalise`), for a faithfulness guard.
+    """Every arabic number in the text, as `cells.format_number` prints it, for a faithfulness guard.
 
     Unlike `quantities`, years, dates and article numbers ARE included (a wrong year is unfaithful
     too); 万/亿 multiply, "%" is dropped ("100%" → "100").
     """
-    return {normalise(_value(m)) for m in _NUMBER.finditer(text)}
+    return {format_number(_value(m)) for m in _NUMBER.finditer(text)}

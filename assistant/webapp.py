@@ -21,22 +21,31 @@ import gradio as gr
 import pandas as pd
 from gradio import FileData
 
-from .labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL, TEMPLATES
+from .labels import (
+    SECTIONS,
+    T3_CARRIED,
+    T3_CARRY_NEXT,
+    T3_NEW,
+    T3_TOTAL,
+    T3_TOTAL_COLUMN,
+    T4_GROUP_TOTALS,
+    TEMPLATES,
+    Template,
+)
 from .readers import MAX_BYTES
-from .report import Finding, Report, empty_tables
+from .report import Finding, Report
 from .settings import Settings
+from .tables import TABLE_TITLES, Location, Tables, t3_cell, t4_cell
 from .webapp_chat import HELP, NEEDS_LLM, route
 from .webapp_settings import check_connection, key_status
 from .webapp_tables import (
     T2_HEAD,
     T3_HEAD,
     T4_HEAD,
-    TABLE_TITLES,
     from_frames,
     render_html,
     to_frames,
     totals_notice,
-    with_totals,
 )
 from .webapp_workspace import (
     BUNDLED_CORPUS,
@@ -51,16 +60,15 @@ from .webapp_workspace import (
 NOTE_TYPES = [".txt", ".md", ".docx"]
 TABLE_TYPES = [".xlsx", ".json"]
 REPORT_TYPES = [".pdf", ".docx", ".html", ".htm", ".txt", ".md"]
-# figures that can be charted across years: name -> (table, row label or column index, column index)
-METRICS: dict[str, tuple[str, str | int, int]] = {
-    "本年新收申请数（总计）": ("table3", T3_NEW, 6),
-    "上年结转申请数（总计）": ("table3", T3_CARRIED, 6),
-    "予以公开（总计）": ("table3", "（一）予以公开", 6),
-    "办理结果总计": ("table3", T3_TOTAL, 6),
-    "结转下年度继续办理（总计）": ("table3", T3_CARRY_NEXT, 6),
-    "行政复议（总计）": ("table4", 4, 0),
-    "行政诉讼·未经复议直接起诉（总计）": ("table4", 9, 0),
-    "行政诉讼·复议后起诉（总计）": ("table4", 14, 0),
+# figures that can be charted across years: name -> the table cell holding it
+_T4_TOTALS = dict(zip(("行政复议", "行政诉讼·未经复议直接起诉", "行政诉讼·复议后起诉"), T4_GROUP_TOTALS, strict=True))
+METRICS: dict[str, Location] = {
+    "本年新收申请数（总计）": t3_cell(T3_NEW, T3_TOTAL_COLUMN),
+    "上年结转申请数（总计）": t3_cell(T3_CARRIED, T3_TOTAL_COLUMN),
+    "予以公开（总计）": t3_cell("（一）予以公开", T3_TOTAL_COLUMN),
+    "办理结果总计": t3_cell(T3_TOTAL, T3_TOTAL_COLUMN),
+    "结转下年度继续办理（总计）": t3_cell(T3_CARRY_NEXT, T3_TOTAL_COLUMN),
+    **{f"{name}（总计）": t4_cell(col) for name, col in _T4_TOTALS.items()},
 }
 MAX_TICKS = 8  # on the chart's count axis
 DRAFT_OK, DRAFT_FAILED = "✅ 初稿已生成，校验通过。", "⚠️ 初稿已生成，但校验发现错误（见右侧文末清单）。"
@@ -329,7 +337,7 @@ class WebApp:
         report, bad = from_frames(report, t2, t3, t4)
         skipped: list[str] = []
         if totals:
-            report, skipped = with_totals(report)
+            report, skipped = report.with_totals()
         findings = bad + self.ws.check(report)
         self.ws.save_report(session_id, report, findings)
         views = self.draft_views(report, findings)
@@ -345,11 +353,11 @@ class WebApp:
         """Rebuild the grids for the other format; rows both formats share keep their numbers."""
         session_id, _, report = self._current(session_id, template)
         if report.template != template:
-            t2, t3, t4 = empty_tables(template)
-            t2.update({k: v for k, v in report.table2.items() if k in t2})
-            t3.update({k: v for k, v in report.table3.items() if k in t3})
+            blank = Tables.blank(template)
+            t2 = {k: report.table2.get(k, v) for k, v in blank.table2.items()}
+            t3 = {k: report.table3.get(k, v) for k, v in blank.table3.items()}
             report = report.model_copy(
-                update={"template": template, "table2": t2, "table3": t3, "table4": report.table4 or t4}
+                update={"template": template, "table2": t2, "table3": t3, "table4": report.table4 or blank.table4}
             )
             findings = self.ws.check(report)
             self.ws.save_report(session_id, report, findings)
@@ -365,14 +373,7 @@ class WebApp:
             raise InputError("请选择 .xlsx 或 .json 表格文件。")
         tables = load_tables(_path(file))
         session_id, _, report = self._current(session_id, tables.template)
-        report = report.model_copy(
-            update={
-                "template": tables.template,
-                "table2": tables.table2,
-                "table3": tables.table3,
-                "table4": tables.table4,
-            }
-        )
+        report = report.model_copy(update=tables.tables().model_dump())
         findings = self.ws.check(report)
         self.ws.save_report(session_id, report, findings)
         gr.Info("表格已导入。")
@@ -447,18 +448,13 @@ class WebApp:
         empty = pd.DataFrame({"年度": pd.Series(dtype=str), "数量": pd.Series(dtype=int)})
         if not org or metric not in METRICS:
             return empty
-        table, row, col = METRICS[metric]
         corpus = self.ws.corpus()
         points = []
         for year in corpus.years(org):
             report = corpus.get_report(org, year)
             if report is None:
                 continue
-            if table == "table3":
-                values = report.table3.get(row) or []
-                value = values[col] if len(values) > col else None
-            else:
-                value = report.table4[row] if len(report.table4) > row else None
+            value = report.cell(METRICS[metric])
             if value is not None:
                 points.append({"年度": str(year), "数量": int(value) if float(value).is_integer() else value})
         return pd.DataFrame(points) if points else empty
@@ -641,9 +637,8 @@ def _with_section(report: Report, section: int, text: str) -> Report:
     return report.model_copy(update={"sections": {**report.sections, heading: text}, "parts": parts}, deep=True)
 
 
-def _blank_report(template: str) -> Report:
-    t2, t3, t4 = empty_tables(template)
-    return Report(template=template, table2=t2, table3=t3, table4=t4)
+def _blank_report(template: Template) -> Report:
+    return Report(**Tables.blank(template).model_dump())
 
 
 def build_app(ws: Workspace) -> gr.Blocks:

@@ -13,8 +13,8 @@ import gradio as gr
 import pytest
 
 import app
+from assistant.cells import format_number
 from assistant.drafts import DraftStore
-from assistant.export import T4_KEY, cell_value, format_number, grids
 from assistant.labels import (
     T3_CARRIED,
     T3_CARRY_NEXT,
@@ -30,10 +30,11 @@ from assistant.labels import (
 from assistant.parser import parse_file
 from assistant.report import Report
 from assistant.settings import load_settings
+from assistant.tables import Tables, grids, t3_cell, t4_cell
 from assistant.webapp import WebApp, build_app, passage_markdown
 from assistant.webapp_chat import NEEDS_LLM, route
 from assistant.webapp_settings import LlmConfig, check_connection
-from assistant.webapp_tables import failing_cells, from_frames, render_html, to_frames, with_totals
+from assistant.webapp_tables import failing_cells, from_frames, render_html, to_frames
 from assistant.webapp_workspace import Workspace
 
 from .conftest import REPORTS
@@ -199,7 +200,7 @@ def _grid_matrix(grid, report) -> list[list[str]]:
     """export's grid as a full matrix of texts, the way the .docx draws it."""
     out = [[None] * grid.cols for _ in range(grid.rows)]
     for cell in grid.cells:
-        text = format_number(cell_value(report, cell.ref)) if cell.ref else cell.text
+        text = format_number(report.cell(cell.ref)) if cell.ref else cell.text
         for dr in range(cell.rowspan):
             for dc in range(cell.colspan):
                 out[cell.row + dr][cell.col + dc] = (text, cell.row, cell.col)
@@ -243,7 +244,7 @@ def test_table2_editor_reads_only_value_cells(pingtan_2021):
     t2.iloc[rules, 2] = "十二"
     back, bad = from_frames(pingtan_2021, t2, t3, t4)
     assert [(f.rule, f.message) for f in bad] == [
-        ("UI-NOT-A-NUMBER", "表二「规章」「本年废止件数」填写的“十二”不是数字")
+        ("UI-NOT-A-NUMBER", "表二「规章」行「本年废止件数」列：“十二”不是数字")
     ]
     assert back.table2["行政许可"] == [2300] and back.table2["规章"] == [0, None, 0]
     unchanged = set(back.table2) - {"行政许可", "规章"}
@@ -290,7 +291,7 @@ def test_edited_cell_breaks_the_balance_and_is_marked(webapp, pingtan_2021):
     balance = [f for f in findings if f.rule == "T3-BALANCE"]
     assert len(balance) == 1
     assert set(failing_cells(balance, edited.template)) == {
-        (row, 0) for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)
+        t3_cell(row, 0) for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)
     }
 
     parsed = _parsed(edited, findings)
@@ -308,11 +309,11 @@ def test_edited_cell_breaks_the_balance_and_is_marked(webapp, pingtan_2021):
     assert "「自然人」列勾稽关系不成立" in balance[0].message
     row_total = next(f for f in findings if f.rule == "T3-ROW-TOTAL")
     assert marked[(T3_NEW, "总计")] == row_total.message
-    assert f"错误 「{T3_TOTAL}」「自然人」：{balance[0].message}" in parsed.lists["table3"]
+    assert f"错误 表三「{T3_TOTAL}」行「自然人」列：{balance[0].message}" in parsed.lists["table3"]
     # the parser's warning about 表二's run-together digits: that row's cells yellow, listed under 表二
     warned = [row[0]["text"] for row in _expand(parsed.tables["table2"]) if any("warn" in c["class"] for c in row)]
     assert warned == ["行政规范性文件"]
-    assert [item.split("：")[0] for item in parsed.lists["table2"]] == ["警告 「行政规范性文件」"]
+    assert [item.split("的数字")[0] for item in parsed.lists["table2"]] == ["警告 表二「行政规范性文件」行"]
     assert "table4" not in parsed.lists
 
 
@@ -322,15 +323,18 @@ def test_non_numbers_are_findings_not_tracebacks(pingtan_2021):
     t4.iloc[0, 1] = "1.5"
     _, bad = from_frames(pingtan_2021, t2, t3, t4)
     assert [f.rule for f in bad] == ["UI-NOT-A-NUMBER", "UI-NOT-A-NUMBER"]
-    assert "“十二”不是数字" in bad[0].message and "应为整数" in bad[1].message
+    assert [f.message for f in bad] == [
+        f"表三「{T3_ROWS['2021'][2].text}」行「科研机构」列：“十二”不是数字",
+        "表四「行政复议·结果维持」：1.5 不是整数，此处应为件数",
+    ]
     marks = failing_cells(bad, pingtan_2021.template)
-    assert set(marks) == {(T3_ROWS["2021"][2].text, 2), (T4_KEY, 0)}
+    assert set(marks) == {t3_cell(T3_ROWS["2021"][2].text, 2), t4_cell(0)}
 
 
 def test_totals_are_computed_from_their_parts(webapp):
     report = parse_file(REPORTS / "pingtan-2020.txt")  # its result rows add to 27 while （七）总计 says 21
     assert "T3-RESULT-SUM" in {f.rule for f in webapp.ws.check(report)}
-    fixed, skipped = with_totals(report)
+    fixed, skipped = report.with_totals()
     assert fixed.table3[T3_TOTAL][-1] == 27 and skipped == []
     assert "T3-RESULT-SUM" not in {f.rule for f in webapp.ws.check(fixed)}
 
@@ -347,9 +351,9 @@ def test_totals_with_blank_parts_are_left_alone_and_named(webapp, pingtan_2021):
     notice = verdict.split("\n\n")[0]  # above the findings
     assert notice.startswith("**以下合计未计算：**") and "空白不等于 0" in notice and notice.count("\n- ") == 3
     for name in (
-        f"表三「{first_result}」行的「总计」（1 个组成项空白）",
+        f"表三「{first_result}」行「总计」列（1 个组成项空白）",
         f"表三「{T3_TOTAL}」行「商业企业」列（1 个组成项空白）",
-        "表四「行政复议」的「总计」（1 个组成项空白）",
+        "表四「行政复议·总计」（1 个组成项空白）",
     ):
         assert f"- {name}" in notice
     # the totals with a blank part keep what they were; the others are computed
@@ -382,10 +386,7 @@ def _fill_totals(webapp: WebApp, frames: tuple, sid: str) -> str:
 
 
 def _blank_tables() -> Report:
-    from assistant.report import empty_tables
-
-    t2, t3, t4 = empty_tables("2021")
-    return Report(template="2021", table2=t2, table3=t3, table4=t4)
+    return Report(**Tables.blank("2021").model_dump())
 
 
 # ── LLM settings ──

@@ -17,6 +17,7 @@ from assistant.labels import SECTIONS, T3_NEW, T3_ROWS
 from assistant.parser import parse_file
 from assistant.report import Finding
 from assistant.settings import Settings
+from assistant.tables import Location
 
 from .conftest import REPORTS
 
@@ -172,7 +173,7 @@ def test_a_cell_the_parser_could_not_read_is_quoted_not_called_blank(corpus: Cor
         ("pingtan-2021.txt", "平潭综合实验区2021年行政规范性文件制发了多少件？", "行政规范性文件"),
         ("pingtan-2020.txt", "平潭2020年政府集中采购项目多少个", "政府集中采购"),
     ):
-        [doubt] = [f.message for f in parse_file(REPORTS / name).parse_findings if f.where.endswith(f":{row}")]
+        [doubt] = [f.message for f in parse_file(REPORTS / name).parse_findings if f.where.row == row]
         answer = ask(question, corpus, settings)
         assert doubt in answer.answer and "未能读出" in answer.answer and "未填写" not in answer.answer
         [citation] = answer.citations
@@ -187,7 +188,9 @@ def test_a_doubtful_reading_is_answered_with_the_parsers_caveat(corpus: Corpus) 
     report = corpus.get_report(PINGTAN, 2022)
     row = next(r.text for r in T3_ROWS[report.template] if r.key == "本年新收")
     doubt = f"表三「{row}」行有 2 种读法都符合表内关系，已取第一种，请核对原表"
-    report.parse_findings.append(Finding(rule="P-AMBIGUOUS", severity="warning", message=doubt, where=f"table3:{row}"))
+    report.parse_findings.append(
+        Finding(rule="P-AMBIGUOUS", severity="warning", message=doubt, where=Location(table="table3", row=row))
+    )
     figure = read_figure(NEW_REQUESTS, report, "新收多少申请")
     assert figure.value == new_requests("pingtan-2022.txt") and figure.doubts == [doubt]
 

@@ -23,6 +23,7 @@ from assistant.labels import (
     t3_result_rows,
 )
 from assistant.report import Finding, Report
+from assistant.tables import Location, t2_cell, t3_cell
 
 from .conftest import REPORTS
 
@@ -121,7 +122,7 @@ def test_t3_balance_names_column_and_shows_arithmetic():
     report = make_report()
     report.table3[T3_NEW] = [v + (2 if i in (0, 6) else 0) for i, v in enumerate(report.table3[T3_NEW])]
     found = [f for f in check(report) if f.rule == "T3-BALANCE"]
-    assert [f.where for f in found] == ["table3:（七）总计:自然人", "table3:（七）总计:总计"]
+    assert [f.where for f in found] == [t3_cell(T3_TOTAL, 0), t3_cell(T3_TOTAL, 6)]
     new, carried = report.table3[T3_NEW][0], report.table3[T3_CARRIED][0]
     assert f"一({new})+二({carried})={new + carried}" in found[0].message
 
@@ -130,7 +131,7 @@ def test_t3_row_total():
     report = make_report()
     report.table3["（一）予以公开"][6] += 1
     found = [f for f in check(report) if f.rule == "T3-ROW-TOTAL"]
-    assert len(found) == 1 and found[0].where == "table3:（一）予以公开:总计"
+    assert len(found) == 1 and found[0].where == t3_cell("（一）予以公开", 6)
 
 
 def test_t3_result_sum():
@@ -138,7 +139,7 @@ def test_t3_result_sum():
     report.table3["（六）其他处理"][1] += 4
     report.table3["（六）其他处理"][6] += 4
     found = [f for f in check(report) if f.rule == "T3-RESULT-SUM"]
-    assert [f.where for f in found] == ["table3:（七）总计:商业企业", "table3:（七）总计:总计"]
+    assert [f.where for f in found] == [t3_cell(T3_TOTAL, 1), t3_cell(T3_TOTAL, 6)]
 
 
 def test_t4_group_total():
@@ -167,8 +168,8 @@ def test_t2_count_allows_2019_signed_changes_and_2021_fee_amounts():
     bad.table2["行政事业性收费"][0] = -3
     found = [f for f in check(bad) if f.rule == "T2-COUNT"]
     assert [f.where for f in found] == [
-        "table2:行政许可:本年处理决定数量",
-        "table2:行政事业性收费:本年收费金额（单位：万元）",
+        t2_cell("行政许可", "本年处理决定数量"),
+        t2_cell("行政事业性收费", "本年收费金额（单位：万元）"),
     ]
     neg = make_report("2019")
     neg.table2["规章"][0] = -1
@@ -182,7 +183,7 @@ def test_table_missing():
     del short.table3[T3_CARRY_NEXT]
     short.table4.pop()
     found = [f.where for f in check(short) if f.rule == "TABLE-MISSING"]
-    assert found == [f"table3:{T3_CARRY_NEXT}", "table4"]
+    assert found == [Location(table="table3", row=T3_CARRY_NEXT), Location(table="table4")]
 
 
 def test_blank_cells_are_grouped_and_skip_sums():
@@ -193,7 +194,8 @@ def test_blank_cells_are_grouped_and_skip_sums():
     )
     found = check(make_report(table2=t2, table3=t3, table4=t4))
     blank = [f for f in found if f.rule == "BLANK-CELL"]
-    assert [f.where for f in blank[:2]] == ["table3", "table4"] and len(blank) == 2 + len(t2)
+    assert [f.where for f in blank[:2]] == [Location(table="table3"), Location(table="table4")]
+    assert len(blank) == 2 + len(t2)
     assert not [f for f in found if f.severity == "error"]
 
 
@@ -239,7 +241,7 @@ TABLE_RULES |= {"T3-RESULT-SUM", "T4-GROUP-TOTAL", "T2-COUNT"}
 
 def test_pingtan_2020_result_rows_do_not_add_up():
     found = [f for f in check(from_expected("pingtan-2020.txt")) if f.rule == "T3-RESULT-SUM"]
-    total = next(f for f in found if f.where == "table3:（七）总计:总计")
+    total = next(f for f in found if f.where == t3_cell(T3_TOTAL, 6))
     assert total.severity == "error" and "为 21" in total.message and "=27" in total.message
 
 
@@ -262,8 +264,8 @@ def test_carryover_mismatch_is_an_error_for_last_years_report():
     report.table3[T3_CARRIED] = [0, 0, 0, 0, 0, 0, 0]
     carry = [f for f in check(report, prior) if f.rule == "X-CARRYOVER"]
     assert [f.where for f in carry] == [
-        "table3:二、上年结转政府信息公开申请数量:自然人",
-        "table3:二、上年结转政府信息公开申请数量:总计",
+        t3_cell(T3_CARRIED, 0),
+        t3_cell(T3_CARRIED, 6),
     ]
 
 
@@ -397,7 +399,7 @@ def test_section_missing_and_order():
     report = make_report()
     del report.sections[SECTIONS[4].text]
     found = [f for f in check(report) if f.rule == "S-SECTION-MISSING"]
-    assert [f.where for f in found] == [f"section:{SECTIONS[4].text}"]
+    assert [f.where for f in found] == [Location(section=SECTIONS[4].text)]
     shuffled = make_report()
     shuffled.sections = {k: shuffled.sections[k] for k in [s.text for s in SECTIONS][::-1]}
     assert "S-SECTION-ORDER" in errors(shuffled)

@@ -29,6 +29,7 @@ from assistant.parser import parse_file
 from assistant.readers import read_file
 from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
+from assistant.tables import Tables
 from assistant.textnums import numbers_in, quantities
 
 from .conftest import REPORTS, ROOT
@@ -281,15 +282,17 @@ def test_check_passes_with_prior_year(result):
 
 
 def test_zero_tables_say_none_received():
-    zero = EXPECTED["weishi-kaifaqu-2022.txt"]
-    assert applications_sentence("2021", zero["table3"]) == "本年度未收到政府信息公开申请，无上年结转申请。"
-    assert "未发生因政府信息公开被申请行政复议" in reviews_sentence(zero["table4"])
-    assert "未发生因政府信息公开被提起行政诉讼" in reviews_sentence(zero["table4"])
+    zero = Tables(template="2021", **EXPECTED["weishi-kaifaqu-2022.txt"])
+    assert applications_sentence(zero) == "本年度未收到政府信息公开申请，无上年结转申请。"
+    assert (
+        reviews_sentence(zero)
+        == "本年度未发生因政府信息公开被申请行政复议的情况；未发生因政府信息公开被提起行政诉讼的情况。"
+    )
 
 
 def test_carried_applications_are_stated():
     t3 = EXPECTED["pingtan-2025.txt"]["table3"]
-    sentence = applications_sentence("2021", t3)
+    sentence = applications_sentence(Tables(template="2021", table3=t3))
     assert f"结转下年度继续办理{t3[T3_CARRY_NEXT][6]}件" in sentence
     assert t3[T3_CARRY_NEXT][6] > 0
 

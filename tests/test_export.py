@@ -226,11 +226,12 @@ def test_table_grid_carries_the_column_widths(tmp_path):
     import docx
     from docx.oxml.ns import qn
 
-    from assistant.export import TABLE_WIDTHS_MM, to_docx
+    from assistant.export import to_docx
     from assistant.parser import parse_file
+    from assistant.tables import grids
 
     path = to_docx(parse_file(REPORTS / "pingtan-2024.txt"), tmp_path / "r.docx")
     tables = docx.Document(str(path)).tables
-    for table, name in zip(tables, ("表二", "表三", "表四"), strict=True):
+    for table, official in zip(tables, grids("2021"), strict=True):
         grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
-        assert grid == [pytest.approx(mm * 1440 / 25.4, abs=1) for mm in TABLE_WIDTHS_MM[name]]
+        assert grid == [pytest.approx(mm * 1440 / 25.4, abs=1) for mm in official.widths_mm]

@@ -8,6 +8,7 @@ import pytest
 
 from assistant.labels import SECTIONS, T3_ROWS
 from assistant.parser import _splits, parse_file, parse_text
+from assistant.tables import Location
 
 from .conftest import REPORTS
 
@@ -61,7 +62,7 @@ def test_joint_solving_settles_rows_a_row_total_alone_cannot():
     report = parse_file(REPORTS / "pingtan-2021.txt")
     assert report.table3["（一）予以公开"] == [27, 0, 0, 2, 0, 1, 30]
     assert report.table3["1.本机关不掌握相关政府信息"] == [22, 0, 0, 0, 0, 3, 25]
-    assert not [f for f in report.parse_findings if f.where.startswith("table3")]
+    assert not [f for f in report.parse_findings if f.where.table == "table3"]
 
 
 def test_shifted_web_copy_rows_are_read():
@@ -74,7 +75,7 @@ def test_shifted_web_copy_rows_are_read():
 def test_digit_runs_in_table2_that_no_identity_settles_are_reported_not_guessed():
     report = parse_file(REPORTS / "pingtan-2024.txt")
     assert report.table2["行政规范性文件"] == [None, None, None]
-    finding = next(f for f in report.parse_findings if f.where == "table2:行政规范性文件")
+    finding = next(f for f in report.parse_findings if f.where == Location(table="table2", row="行政规范性文件"))
     assert finding.rule == "P-AMBIGUOUS" and "6233440" in finding.message
     assert report.table2["行政许可"] == [4529]
     assert report.table2["行政事业性收费"] == [18651.06]
@@ -108,7 +109,7 @@ def test_two_readings_that_fit_equally_are_reported():
     blank = "\t".join(["/"] * 7)
     rows = {"（一）予以公开": "110000011", "一、本年新收政府信息公开申请数量": blank, "（七）总计": blank}
     report = parse_text(_table3_text(rows))
-    finding = next(f for f in report.parse_findings if f.where == "table3:（一）予以公开")
+    finding = next(f for f in report.parse_findings if f.where == Location(table="table3", row="（一）予以公开"))
     assert finding.rule == "P-AMBIGUOUS"
     assert "11" in finding.message
 

@@ -79,7 +79,9 @@ def test_report_total_that_disagrees_is_kept_and_reported(tmp_path: Path) -> Non
     report = parse_file(REPORTS / "pingtan-2020.txt")  # a real error: 办理结果 rows do not add up to （七）总计
     path = write_template(tmp_path / "p.xlsx", report)
     assert openpyxl.load_workbook(path)["表三"]["D25"].value == report.table3["（七）总计"][0]
-    with pytest.raises(TablesError, match=r"表三 第25行「自然人」列（D25）：填写的合计 20 与各项之和 26 不一致"):
+    with pytest.raises(
+        TablesError, match=r"表三「（七）总计」行「自然人」列（D25）：填写的合计 20 与各项之和 26 不一致"
+    ):
         load_tables(path)
 
 
@@ -96,13 +98,13 @@ def test_every_bad_cell_is_reported(tmp_path: Path) -> None:
     with pytest.raises(TablesError) as err:
         load_tables(path)
     assert err.value.problems == [
-        "表二 第3行「本年新制作数量」列（B3）：1.5 不是整数，此处应为件数",
-        "表三 第4行「商业企业」列（E4）：-1 是负数，此处应为非负数",
-        "表三 第4行「科研机构」列（F4）：2.5 不是整数，此处应为件数",
-        "表三 第4行「社会公益组织」列（G4）：“减4”不是数字",
-        "表三 第4行「法律服务机构」列（H4）：“True”不是数字",
-        "表三 第6行「自然人」列（D6）：公式没有计算结果，请直接填写数字",
-        "表三 第12行「自然人」列（D12）：“abc”不是数字",
+        "表二「规章」行「本年新制作数量」列（B3）：1.5 不是整数，此处应为件数",
+        "表三「一、本年新收政府信息公开申请数量」行「商业企业」列（E4）：-1 是负数，此处应为非负数",
+        "表三「一、本年新收政府信息公开申请数量」行「科研机构」列（F4）：2.5 不是整数，此处应为件数",
+        "表三「一、本年新收政府信息公开申请数量」行「社会公益组织」列（G4）：“减4”不是数字",
+        "表三「一、本年新收政府信息公开申请数量」行「法律服务机构」列（H4）：“True”不是数字",
+        "表三「（一）予以公开」行「自然人」列（D6）：公式没有计算结果，请直接填写数字",
+        "表三「5.属于三类内部事务信息」行「自然人」列（D12）：“abc”不是数字",
     ]
     assert "统计表有误" in str(err.value)
 

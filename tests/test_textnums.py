@@ -1,6 +1,7 @@
 """textnums: sentences, quantities with units, normalised numbers, PDF line unwrapping."""
 
-from assistant.textnums import normalise, numbers_in, quantities, sentences, unwrap
+from assistant.cells import format_number
+from assistant.textnums import numbers_in, quantities, sentences, unwrap
 
 
 def test_sentences_split_on_punctuation_and_newlines_but_not_inside_quotes():
@@ -43,7 +44,7 @@ def test_quantities_skip_years_dates_articles_numbering_and_codes():
 
 def test_numbers_in_includes_years_and_normalises():
     assert numbers_in("2024 年收到 1,234 件，增长 12.50%，约 3.2万元") == {"2024", "1234", "12.5", "32000"}
-    assert normalise(3.0) == "3" and normalise(0.125) == "0.125"
+    assert format_number(3.0) == "3" and format_number(0.125) == "0.125"
 
 
 def test_unwrap_joins_pdf_hard_wraps_but_keeps_headings_and_drops_page_numbers():

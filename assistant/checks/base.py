@@ -10,8 +10,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ..cells import Number, format_number
 from ..labels import SECTIONS, T3_COLUMNS, T4_COLUMNS
-from ..report import Number, Report, Severity
+from ..report import Report, Severity
+from ..tables import Location, t3_cell, t4_cell
+
+__all__ = ["Issue", "Location", "all_known", "num", "rule", "shorten", "t3_cell", "t3_row", "t4_cell", "t4_values"]
 
 OVERVIEW = SECTIONS[0].text
 
@@ -20,7 +24,7 @@ class Issue(NamedTuple):
     """What a rule found; `severity` overrides the rule's default when one rule has two grades."""
 
     message: str
-    where: str
+    where: Location
     severity: Severity | None = None
 
 
@@ -56,25 +60,13 @@ def rule(code: str, severity: Severity, *, needs_prior: bool = False) -> Callabl
 
 def num(value: Number | None) -> str:
     """A cell as printed in a message: 3, 12.5, or 空白."""
-    if value is None:
-        return "空白"
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    return format_number(value, blank="空白")
 
 
 def shorten(sentence: str, limit: int = 60) -> str:
     """Quote a sentence in a message, cut to about `limit` characters."""
     sentence = " ".join(sentence.split())
     return sentence if len(sentence) <= limit else sentence[:limit] + "…"
-
-
-def t3_cell(row: str, col: int) -> tuple[str, str]:
-    """(message name, where locator) of a 表三 cell."""
-    return f"表三「{row}」行「{T3_COLUMNS[col]}」列", f"table3:{row}:{T3_COLUMNS[col]}"
-
-
-def t4_cell(col: int) -> tuple[str, str]:
-    """(message name, where locator) of a 表四 cell."""
-    return f"表四「{T4_COLUMNS[col]}」", f"table4:{T4_COLUMNS[col]}"
 
 
 def t3_row(report: Report, label: str) -> list[Number | None] | None:

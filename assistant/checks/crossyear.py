@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 
 from ..labels import T3_CARRIED, T3_CARRY_NEXT, T3_COLUMNS
 from ..report import Report
-from .base import Issue, num, rule, t3_cell, t3_row
+from .base import Issue, Location, num, rule, t3_cell, t3_row
 
 _ORG_NOISE = re.compile(r"\s|办公室|人民政府|管理委员会|管委会")
 
@@ -40,9 +40,9 @@ def carryover(report: Report, prior: Report | None) -> Iterator[Issue]:
         return
     for col, (now, then) in enumerate(zip(carried, before, strict=True)):
         if now is not None and then is not None and now != then:
-            name, where = t3_cell(T3_CARRIED, col)
+            where = t3_cell(T3_CARRIED, col)
             yield Issue(
-                f"{name}为 {num(now)}，而上年报告「{T3_CARRY_NEXT}」「{T3_COLUMNS[col]}」为 {num(then)}。",
+                f"{where.name()}为 {num(now)}，而上年报告「{T3_CARRY_NEXT}」「{T3_COLUMNS[col]}」为 {num(then)}。",
                 where,
             )
 
@@ -57,6 +57,6 @@ def prior_matches(report: Report, prior: Report | None) -> Iterator[Issue]:
     if prior is None:
         return
     if report.year is not None and prior.year is not None and prior.year != report.year - 1:
-        yield Issue(f"上年报告的年度为 {prior.year} 年，应为 {report.year - 1} 年。", "prior")
+        yield Issue(f"上年报告的年度为 {prior.year} 年，应为 {report.year - 1} 年。", Location(aspect="prior"))
     if not same_org(report.org, prior.org):
-        yield Issue(f"上年报告的机关「{prior.org}」与本报告「{report.org}」不一致。", "prior")
+        yield Issue(f"上年报告的机关「{prior.org}」与本报告「{report.org}」不一致。", Location(aspect="prior"))

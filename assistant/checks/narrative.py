@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..labels import PARTS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
 from ..report import Number, Report
 from ..textnums import Quantity, quantities, sentences, unwrap
-from .base import OVERVIEW, Issue, num, rule, shorten, t3_row, t4_values
+from .base import OVERVIEW, Issue, Location, num, rule, shorten
 
 COUNT_UNITS = {"件", "起", "宗", "个"}
 _CLAUSE = re.compile(r"[，,、：:（）()]")
@@ -40,12 +40,11 @@ CONCEPTS: tuple[Concept, ...] = (
 def _table_quantities(report: Report) -> dict[str, dict[Number, str]] | None:
     """Every plausible table figure per concept (any 口径 is accepted), each with what it counts, or None
     if cells are missing."""
-    rows = [t3_row(report, label) for label in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)]
-    t4 = t4_values(report)
-    if any(r is None or r[-1] is None for r in rows) or t4 is None:
+    new, carried, done, carry_next = (report.t3_total(row) for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT))
+    t4 = report.t4_totals()
+    if new is None or carried is None or done is None or carry_next is None or t4 is None:
         return None
-    new, carried, done, carry_next = (r[-1] for r in rows)
-    review, direct, after = t4[4], t4[9], t4[14]
+    review, direct, after = t4
     lawsuits = {direct: "未经复议直接起诉", after: "复议后起诉"}
     if direct is not None and after is not None:
         lawsuits[direct + after] = "行政诉讼合计"
@@ -118,18 +117,17 @@ def none_contradicts(report: Report, prior: Report | None) -> Iterator[Issue]:
     contradiction (error).
     Example: "本年度未收到政府信息公开申请" with 一、本年新收 总计 = 3.
     """
-    new = t3_row(report, T3_NEW)
-    t4 = t4_values(report)
-    cases = {"行政复议": t4[4] if t4 else None, "行政诉讼": None}
-    if t4 and t4[9] is not None and t4[14] is not None:
-        cases["行政诉讼"] = t4[9] + t4[14]
-    where = f"section:{OVERVIEW}"
+    new = report.t3_total(T3_NEW)
+    review, direct, after = report.t4_totals() or (None, None, None)
+    lawsuits = direct + after if direct is not None and after is not None else None
+    cases = {"行政复议": review, "行政诉讼": lawsuits}
+    where = Location(section=OVERVIEW)
     for sentence in _overview_sentences(report):
         none = _NONE_APPLICATIONS.search(sentence)
         # "未收到…申请行政复议" / "未收到行政复议申请" speak of 表四, not of 表三
         about_cases = none and _OTHER_APPLICATIONS.search(sentence[none.start() : none.end() + 6])
-        if new and new[-1] and none and not about_cases:
-            yield Issue(f"正文称未收到申请，但表三本年新收为 {num(new[-1])} 件：「{shorten(sentence)}」", where)
+        if new and none and not about_cases:
+            yield Issue(f"正文称未收到申请，但表三本年新收为 {num(new)} 件：「{shorten(sentence)}」", where)
         for match in _NONE_CASES.finditer(sentence):
             rest = sentence[match.start() : match.end() + 12]
             named = {kind for kind in cases if kind in rest} if "和" in rest or "、" in rest else {match[1]}

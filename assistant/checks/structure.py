@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..labels import PARTS, SECTIONS
 from ..report import Report
-from .base import OVERVIEW, Issue, rule
+from .base import OVERVIEW, Issue, Location, rule
 
 MAX_OVERVIEW_CHARS = 1000
 _COUNTED = re.compile(r"[\u4e00-\u9fff0-9]")
@@ -24,7 +24,7 @@ def section_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
     """
     for section in SECTIONS:
         if section.text not in report.sections:
-            yield Issue(f"缺少第「{section.text}」部分。", f"section:{section.text}")
+            yield Issue(f"缺少第「{section.text}」部分。", Location(section=section.text))
 
 
 @rule("S-SECTION-ORDER", "error")
@@ -37,7 +37,7 @@ def section_order(report: Report, prior: Report | None) -> Iterator[Issue]:
     present = [h for h in report.sections if h in official]
     for earlier, later in zip(present, present[1:], strict=False):
         if official.index(later) < official.index(earlier):
-            yield Issue(f"「{later}」出现在「{earlier}」之后，顺序不符合规定格式。", f"section:{later}")
+            yield Issue(f"「{later}」出现在「{earlier}」之后，顺序不符合规定格式。", Location(section=later))
 
 
 @rule("S-PARTS", "warning")
@@ -52,7 +52,7 @@ def parts_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
         return
     for part in PARTS:
         if part.text not in report.parts and part.key not in overview:
-            yield Issue(f"总体情况未涉及「{part.text}」（未找到“{part.key}”）。", f"section:{OVERVIEW}")
+            yield Issue(f"总体情况未涉及「{part.text}」（未找到“{part.key}”）。", Location(section=OVERVIEW))
 
 
 @rule("S-LENGTH", "warning")
@@ -66,7 +66,7 @@ def overview_length(report: Report, prior: Report | None) -> Iterator[Issue]:
         return
     length = len(_COUNTED.findall(overview))
     if length > MAX_OVERVIEW_CHARS:
-        yield Issue(f"总体情况约 {length} 字，2021 年版格式要求原则上不超过 1000 字。", f"section:{OVERVIEW}")
+        yield Issue(f"总体情况约 {length} 字，2021 年版格式要求原则上不超过 1000 字。", Location(section=OVERVIEW))
 
 
 @rule("S-YEAR", "error")
@@ -80,7 +80,11 @@ def year_consistent(report: Report, prior: Report | None) -> Iterator[Issue]:
     if report.year is None:
         return
     if report.period_year is not None and report.period_year != report.year:
-        yield Issue(f"报告年度为 {report.year} 年，但统计期限写的是 {report.period_year} 年。", "period", "error")
+        yield Issue(
+            f"报告年度为 {report.year} 年，但统计期限写的是 {report.period_year} 年。",
+            Location(aspect="period"),
+            "error",
+        )
     counts = Counter(int(y) for y in _YEAR.findall(report.sections.get(OVERVIEW, "")))
     if counts:
         year, times = counts.most_common(1)[0]
@@ -88,7 +92,7 @@ def year_consistent(report: Report, prior: Report | None) -> Iterator[Issue]:
             yield Issue(
                 f"总体情况提到最多的是 {year} 年（{times} 次），而报告年度为 {report.year} 年"
                 f"（{counts[report.year]} 次），请确认是否沿用了往年文字。",
-                f"section:{OVERVIEW}",
+                Location(section=OVERVIEW),
                 "warning",
             )
 
@@ -102,7 +106,7 @@ def fee_reported(report: Report, prior: Report | None) -> Iterator[Issue]:
     """
     six = SECTIONS[5].text
     if report.template == "2021" and six in report.sections and not _FEE.search(report.sections[six]):
-        yield Issue("「六、其他需要报告的事项」未说明收取信息处理费的情况。", f"section:{six}")
+        yield Issue("「六、其他需要报告的事项」未说明收取信息处理费的情况。", Location(section=six))
 
 
 _PLACEHOLDER = re.compile(r"[（(][^（）()]{0,40}请补充[^（）()]{0,10}[）)]")
@@ -118,4 +122,4 @@ def placeholder(report: Report, prior: Report | None) -> Iterator[Issue]:
     """
     for heading, text in report.sections.items():
         for m in _PLACEHOLDER.finditer(text):
-            yield Issue(f"「{heading}」仍有待补充的占位语句：{m.group()}", f"section:{heading}")
+            yield Issue(f"「{heading}」仍有待补充的占位语句：{m.group()}", Location(section=heading))

@@ -11,14 +11,18 @@ from ..labels import (
     T3_NEW,
     T3_ROWS,
     T3_TOTAL,
+    T3_TOTAL_COLUMN,
     T4_COLUMNS,
+    T4_GROUP_TOTALS,
     T4_GROUPS,
     T4_OUTCOMES,
     TABLE2,
     t3_result_rows,
+    t4_group,
 )
 from ..report import Number, Report
-from .base import Issue, all_known, num, rule, t3_cell, t3_row, t4_cell, t4_values
+from ..tables import t2_cell
+from .base import Issue, Location, all_known, num, rule, t3_cell, t3_row, t4_cell, t4_values
 
 
 @rule("TABLE-MISSING", "error")
@@ -29,23 +33,26 @@ def table_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
     Example: 表四 read with 14 numbers instead of 15; 表三 without 「四、结转下年度继续办理」.
     """
     if not report.table2:
-        yield Issue("缺少表二（主动公开政府信息情况）。", "table2")
+        yield Issue("缺少表二（主动公开政府信息情况）。", Location(table="table2"))
     else:
         for item in TABLE2[report.template]:
             for row in item.rows:
                 values = report.table2.get(row.text)
                 if values is None or len(values) != len(item.columns):
-                    yield Issue(f"表二缺少「{item.heading}」的「{row.text}」行或其数据不全。", f"table2:{row.text}")
+                    yield Issue(
+                        f"表二缺少「{item.heading}」的「{row.text}」行或其数据不全。",
+                        Location(table="table2", row=row.text),
+                    )
     if not report.table3:
-        yield Issue("缺少表三（收到和处理政府信息公开申请情况）。", "table3")
+        yield Issue("缺少表三（收到和处理政府信息公开申请情况）。", Location(table="table3"))
     else:
         for row in T3_ROWS[report.template]:
             if t3_row(report, row.text) is None:
-                yield Issue(f"表三缺少「{row.text}」行或该行不是 7 个数。", f"table3:{row.text}")
+                yield Issue(f"表三缺少「{row.text}」行或该行不是 7 个数。", Location(table="table3", row=row.text))
     if not report.table4:
-        yield Issue("缺少表四（行政复议、行政诉讼情况）。", "table4")
+        yield Issue("缺少表四（行政复议、行政诉讼情况）。", Location(table="table4"))
     elif t4_values(report) is None:
-        yield Issue(f"表四应有 15 个数，实际 {len(report.table4)} 个。", "table4")
+        yield Issue(f"表四应有 15 个数，实际 {len(report.table4)} 个。", Location(table="table4"))
 
 
 def _blank_names(values: list[Number | None], names: tuple[str, ...]) -> list[str]:
@@ -61,19 +68,22 @@ def blank_cell(report: Report, prior: Report | None) -> Iterator[Issue]:
     """
     t3 = {label: row for label, row in report.table3.items() if row}
     if t3 and all(v is None for row in t3.values() for v in row):
-        yield Issue("表三全部为空白，请填写数字（没有的填 0）。", "table3")
+        yield Issue("表三全部为空白，请填写数字（没有的填 0）。", Location(table="table3"))
     else:
         for label, row in t3.items():
             if blanks := _blank_names(row, T3_COLUMNS):
-                yield Issue(f"表三「{label}」行以下列为空白：{'、'.join(blanks)}（没有的应填 0）。", f"table3:{label}")
+                yield Issue(
+                    f"表三「{label}」行以下列为空白：{'、'.join(blanks)}（没有的应填 0）。",
+                    Location(table="table3", row=label),
+                )
     if report.table4 and all(v is None for v in report.table4):
-        yield Issue("表四全部为空白，请填写数字（没有的填 0）。", "table4")
+        yield Issue("表四全部为空白，请填写数字（没有的填 0）。", Location(table="table4"))
     elif blanks := _blank_names(report.table4, T4_COLUMNS):
-        yield Issue(f"表四以下单元格为空白：{'、'.join(blanks)}（没有的应填 0）。", "table4")
+        yield Issue(f"表四以下单元格为空白：{'、'.join(blanks)}（没有的应填 0）。", Location(table="table4"))
     columns = {row.text: item.columns for item in TABLE2[report.template] for row in item.rows}
     for label, row in report.table2.items():
         if blanks := _blank_names(row, columns.get(label, ())):
-            yield Issue(f"表二「{label}」行以下列为空白：{'、'.join(blanks)}。", f"table2:{label}")
+            yield Issue(f"表二「{label}」行以下列为空白：{'、'.join(blanks)}。", Location(table="table2", row=label))
 
 
 def _count_problem(value: Number, *, signed: bool = False, amount: bool = False) -> str:
@@ -96,8 +106,8 @@ def t3_integer(report: Report, prior: Report | None) -> Iterator[Issue]:
     for label, row in report.table3.items():
         for col, value in enumerate(row[: len(T3_COLUMNS)]):
             if value is not None and (problem := _count_problem(value)):
-                name, where = t3_cell(label, col)
-                yield Issue(f"{name}为 {num(value)}，申请件数{problem}。", where)
+                where = t3_cell(label, col)
+                yield Issue(f"{where.name()}为 {num(value)}，申请件数{problem}。", where)
 
 
 @rule("T4-INTEGER", "error")
@@ -108,8 +118,8 @@ def t4_integer(report: Report, prior: Report | None) -> Iterator[Issue]:
     """
     for col, value in enumerate(report.table4[: len(T4_COLUMNS)]):
         if value is not None and (problem := _count_problem(value)):
-            name, where = t4_cell(col)
-            yield Issue(f"{name}为 {num(value)}，案件数{problem}。", where)
+            where = t4_cell(col)
+            yield Issue(f"{where.name()}为 {num(value)}，案件数{problem}。", where)
 
 
 @rule("T2-COUNT", "error")
@@ -129,7 +139,7 @@ def t2_count(report: Report, prior: Report | None) -> Iterator[Issue]:
                     column = item.columns[col]
                     yield Issue(
                         f"表二「{row.text}」行「{column}」列为 {num(value)}，{problem}。",
-                        f"table2:{row.text}:{column}",
+                        t2_cell(row.text, column),
                     )
 
 
@@ -152,7 +162,7 @@ def t3_balance(report: Report, prior: Report | None) -> Iterator[Issue]:
             yield Issue(
                 f"表三「{T3_COLUMNS[col]}」列勾稽关系不成立：一({num(a)})+二({num(b)})={num(a + b)}，"
                 f"而（七）总计({num(c)})+四({num(d)})={num(c + d)}。",
-                f"table3:{T3_TOTAL}:{T3_COLUMNS[col]}",
+                t3_cell(T3_TOTAL, col),
             )
 
 
@@ -168,9 +178,10 @@ def t3_row_total(report: Report, prior: Report | None) -> Iterator[Issue]:
             continue
         parts, total = row[:-1], row[-1]
         if sum(parts) != total:
-            name, where = t3_cell(label, len(T3_COLUMNS) - 1)
+            where = t3_cell(label, T3_TOTAL_COLUMN)
             yield Issue(
-                f"{name}为 {num(total)}，而六类申请人之和为 {'+'.join(num(v) for v in parts)}={num(sum(parts))}。",
+                f"{where.name()}为 {num(total)}，"
+                f"而六类申请人之和为 {'+'.join(num(v) for v in parts)}={num(sum(parts))}。",
                 where,
             )
 
@@ -192,10 +203,10 @@ def t3_result_sum(report: Report, prior: Report | None) -> Iterator[Issue]:
         if not all_known([*cells, total[col]]):
             continue
         if sum(cells) != total[col]:
-            name, where = t3_cell(T3_TOTAL, col)
+            where = t3_cell(T3_TOTAL, col)
             nonzero = [num(v) for v in cells if v]
             terms = f"{'+'.join(nonzero)}={num(sum(cells))}" if len(nonzero) > 1 else num(sum(cells))
-            yield Issue(f"{name}为 {num(total[col])}，而各办理结果行之和为 {terms}。", where)
+            yield Issue(f"{where.name()}为 {num(total[col])}，而各办理结果行之和为 {terms}。", where)
 
 
 @rule("T4-GROUP-TOTAL", "error")
@@ -207,13 +218,12 @@ def t4_group_total(report: Report, prior: Report | None) -> Iterator[Issue]:
     values = t4_values(report)
     if values is None:
         return
-    size = len(T4_OUTCOMES)
     for g, group in enumerate(T4_GROUPS):
-        cells = values[g * size : (g + 1) * size]
+        cells = values[t4_group(g)]
         if not all_known(cells):
             continue
         parts, total = cells[:-1], cells[-1]
         if sum(parts) != total:
-            name, where = t4_cell(g * size + size - 1)
+            where = t4_cell(T4_GROUP_TOTALS[g])
             terms = "+".join(f"{o}({num(v)})" for o, v in zip(T4_OUTCOMES, parts, strict=False))
-            yield Issue(f"{name}为 {num(total)}，而{group} {terms}={num(sum(parts))}。", where)
+            yield Issue(f"{where.name()}为 {num(total)}，而{group} {terms}={num(sum(parts))}。", where)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ..labels import PARTS, SECTIONS
 from ..report import Finding, Report
 from ..settings import Settings, load_settings
+from ..tables import Tables
 from ..textnums import numbers_in
 from . import offline
 from .gate import gate
@@ -73,14 +74,12 @@ def _units(notes: Notes, facts: list[str]) -> list[Unit]:
     return units
 
 
-def allowed_numbers(notes_text: str, tables: offline.TableData | None, year: int) -> set[str]:
+def allowed_numbers(notes_text: str, tables: Tables | None, year: int) -> set[str]:
     """The numbers a draft may contain: those of the notes, of the tables (and their sums), the year."""
     return numbers_in(notes_text) | numbers_in(offline.table_numbers(tables)) | {str(year)}
 
 
-def _assemble(
-    notes: Notes, tables: offline.TableData | None, facts: list[str], texts: dict[str, str]
-) -> tuple[Report, list[str]]:
+def _assemble(notes: Notes, tables: Tables | None, facts: list[str], texts: dict[str, str]) -> tuple[Report, list[str]]:
     """The Report in section order, with the table sentences (`facts`) closing 依申请公开; plus notices.
 
     Placeholders for what the notes left out of 五 and 六 are paragraphs of their own.
@@ -94,7 +93,7 @@ def _assemble(
     gaps, notices = offline.problem_gaps(notes)
     fee, more = offline.fee_statement(notes)
     notices += more
-    template = tables.template if tables is not None else ("2021" if notes.year >= 2021 else "2019")
+    blank = Tables(template="2021" if notes.year >= 2021 else "2019")
     sections = {
         SECTIONS[0].text: overview,
         **{s.text: offline.TABLE_LEADS[s.text] for s in SECTIONS[1:4]},
@@ -105,16 +104,14 @@ def _assemble(
         title=f"{notes.org}{notes.year}年政府信息公开工作年度报告",
         org=notes.org,
         year=notes.year,
-        template=template,
+        **(tables or blank).tables().model_dump(),
         sections=sections,
         printed_headings={s.text: s.text for s in SECTIONS},
         parts=bodies,
         period_year=notes.year,
         source="要点起草",
     )
-    if tables is not None:
-        report.table2, report.table3, report.table4 = tables.table2, tables.table3, tables.table4
-    else:
+    if tables is None:
         notices.append(
             "未提供统计表：表二、表三、表四为空，申请和复议诉讼的表格语句未生成，正文只含要点中的数字"
             "（命令行用 --tables 指定统计表；网页版在“上传要点”中上传，或在“表格填报”中填写）。"
@@ -132,7 +129,7 @@ def draft(
     *,
     org: str | None = None,
     year: int | None = None,
-    tables: offline.TableData | None = None,
+    tables: Tables | None = None,
     prior: Report | None = None,
     corpus: Any = None,
     settings: Settings | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from ..checks import check
-from ..report import Finding, Report
+from ..report import Finding, Location, Report
 from ..textnums import sentences
 
 COPY_THRESHOLD = 0.6  # share of a drafted sentence's character 3-grams found in one of last year's
@@ -45,7 +45,7 @@ def copy_findings(report: Report, prior: Report, skip: Collection[str] = ()) -> 
                         rule="D-COPY",
                         severity="warning",
                         message=f"照搬往年表述：“{sentence[:24]}……”与上年报告相似度{score:.0%}，请改写。",
-                        where=heading,
+                        where=Location(section=heading),
                     )
                 )
     return findings

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
 
-from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_ROWS, T3_TOTAL, T4_OUTCOMES, Template
-from ..report import Number
-from ..textnums import normalise, quantities
+from ..cells import format_number
+from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_ROWS, T3_TOTAL, T4_OUTCOMES
+from ..tables import Tables
+from ..textnums import quantities
 from .notes import END_PUNCT, IMPROVEMENTS, OTHER, PROBLEMS, Notes
 
 OVERVIEW_LIMIT = 1000  # 总体情况 "篇幅原则上不超过一千字" (国办公开办函〔2021〕30号)
@@ -41,15 +41,6 @@ TABLE_LEADS: dict[str, str] = {
 }
 
 
-class TableData(Protocol):
-    """The three tables a draft carries: spreadsheet.Tables, or a Report (both have these fields)."""
-
-    template: Template
-    table2: dict[str, list[Number | None]]
-    table3: dict[str, list[int | None]]
-    table4: list[int | None]
-
-
 def ordinal(i: int) -> str:
     """Chinese ordinal words for 一是/二是…: 1 → 一, 12 → 十二."""
     if i <= 10:
@@ -67,39 +58,33 @@ def join_points(bullets: Sequence[str]) -> str:
     return sep.join(f"{ordinal(i)}是{b}" for i, b in enumerate(bullets, 1)) + "。"
 
 
-def _total(table3: dict[str, list[int | None]], label: str) -> int | None:
-    row = table3.get(label)
-    return row[-1] if row else None
-
-
 def short_name(label: str) -> str:
     """A label without its ordinal and gloss: "（二）部分公开（区分处理的…）" → "部分公开",
     "（三）政府信息管理" → "政府信息管理"."""
     return re.sub(r"^（.）|（.*$", "", label)
 
 
-def _group_totals(template: Template, table3: dict[str, list[int | None]]) -> list[tuple[str, int]]:
+def _group_totals(tables: Tables) -> list[tuple[str, int]]:
     """Each result group of 表三 (予以公开, 部分公开, 不予公开…) with its 总计 summed over its rows."""
     totals: dict[str, int] = {}
-    for row in T3_ROWS[template]:
+    for row in T3_ROWS[tables.template]:
         group = row.group or (row.text if row.text.startswith("（") and row.text != T3_TOTAL else "")
-        value = _total(table3, row.text)
+        value = tables.t3_total(row.text)
         if group and value is not None:
             totals[group] = totals.get(group, 0) + value
     return [(short_name(g), n) for g, n in totals.items()]
 
 
-def applications_sentence(template: Template, table3: dict[str, list[int | None]]) -> str:
+def applications_sentence(tables: Tables) -> str:
     """新收/上年结转/办结 with the breakdown and 结转下年度, from 表三's 总计 column."""
-    new, carried = _total(table3, T3_NEW), _total(table3, T3_CARRIED)
-    done, carry_next = _total(table3, T3_TOTAL), _total(table3, T3_CARRY_NEXT)
+    new, carried, done, carry_next = (tables.t3_total(row) for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT))
     if new is None or done is None:
         return ""
     if new == 0 and not carried:
         return "本年度未收到政府信息公开申请，无上年结转申请。"
     text = f"本年度新收政府信息公开申请{new}件，"
     text += f"上年结转{carried}件，" if carried else "无上年结转申请，"
-    breakdown = "、".join(f"{name}{n}件" for name, n in _group_totals(template, table3) if n)
+    breakdown = "、".join(f"{name}{n}件" for name, n in _group_totals(tables) if n)
     text += f"办结{done}件" + (f"，其中{breakdown}" if breakdown else "")
     if carry_next is not None:
         text += f"；结转下年度继续办理{carry_next}件" if carry_next else "；无结转下年度继续办理的申请"
@@ -111,43 +96,45 @@ def _outcomes(values: Sequence[int | None]) -> str:
     return "、".join(f"{name}{v}件" for name, v in zip(T4_OUTCOMES[:4], values[:4], strict=True) if v)
 
 
-def reviews_sentence(table4: Sequence[int | None]) -> str:
+def reviews_sentence(tables: Tables) -> str:
     """行政复议 and 行政诉讼 with their outcomes, from 表四; "未发生…" when there were none."""
-    if len(table4) != 15 or any(table4[i] is None for i in (4, 9, 14)):
+    totals = tables.t4_totals()
+    if totals is None or None in totals:
         return ""
-    review, direct, after = table4[0:5], table4[5:10], table4[10:15]
-    if review[4]:
-        parts = [f"因政府信息公开被申请行政复议{review[4]}件（{_outcomes(review)}）"]
+    review, direct, after = tables.t4_groups()
+    if review[-1]:
+        parts = [f"因政府信息公开被申请行政复议{review[-1]}件（{_outcomes(review)}）"]
     else:
         parts = ["未发生因政府信息公开被申请行政复议的情况"]
-    suits = direct[4] + after[4]
+    suits = direct[-1] + after[-1]
     if suits:
-        groups = [(name, g) for name, g in (("未经复议直接起诉", direct), ("复议后起诉", after)) if g[4]]
-        detail = "；".join(f"{name}{g[4]}件，其中{_outcomes(g)}" for name, g in groups)
+        groups = [(name, g) for name, g in (("未经复议直接起诉", direct), ("复议后起诉", after)) if g[-1]]
+        detail = "；".join(f"{name}{g[-1]}件，其中{_outcomes(g)}" for name, g in groups)
         parts.append(f"被提起行政诉讼{suits}件（{detail}）")
     else:
         parts.append("未发生因政府信息公开被提起行政诉讼的情况")
     return "本年度" + "；".join(parts) + "。"
 
 
-def table_sentences(tables: TableData | None) -> list[str]:
+def table_sentences(tables: Tables | None) -> list[str]:
     """The sentences written from the tables (for 依申请公开), empty when a table is missing."""
     if tables is None:
         return []
-    found = [applications_sentence(tables.template, tables.table3), reviews_sentence(tables.table4)]
+    found = [applications_sentence(tables), reviews_sentence(tables)]
     return [s for s in found if s]
 
 
-def table_numbers(tables: TableData | None) -> str:
+def table_numbers(tables: Tables | None) -> str:
     """Every figure the tables allow in the narrative (cells and the sums drafted from them), as text."""
     if tables is None:
         return ""
     cells = [v for row in tables.table2.values() for v in row] + list(tables.table4)
     cells += [v for row in tables.table3.values() for v in row]
-    sums = [n for _, n in _group_totals(tables.template, tables.table3)]
-    if len(tables.table4) == 15 and tables.table4[9] is not None and tables.table4[14] is not None:
-        sums.append(tables.table4[9] + tables.table4[14])
-    return " ".join(normalise(v) for v in cells + sums if v is not None)
+    sums = [n for _, n in _group_totals(tables)]
+    _, direct, after = tables.t4_totals() or (None, None, None)
+    if direct is not None and after is not None:
+        sums.append(direct + after)  # 被提起行政诉讼 N 件
+    return " ".join(format_number(v) for v in cells + sums if v is not None)
 
 
 def _restates(clause: str, stated: set[str]) -> bool:
@@ -156,7 +143,7 @@ def _restates(clause: str, stated: set[str]) -> bool:
     return (
         bool(found)
         and any(t in clause for t in _TABLE_TOPICS)
-        and all(q.unit == "件" and normalise(q.value) in stated for q in found)
+        and all(q.unit == "件" and format_number(q.value) in stated for q in found)
     )
 
 
@@ -166,7 +153,7 @@ def without_restated(bullets: Sequence[str], facts: Sequence[str]) -> list[str]:
     "畅通查找渠道，全年办理申请218件" keeps "畅通查找渠道" when the tables give 新收218件, so each figure
     is stated once; a "其中…" clause stays with the clause before it; a bullet left empty is dropped.
     """
-    stated = {normalise(q.value) for q in quantities("".join(facts)) if q.unit == "件"}
+    stated = {format_number(q.value) for q in quantities("".join(facts)) if q.unit == "件"}
     kept = []
     for bullet in bullets:
         clauses: list[str] = []
