@@ -73,7 +73,9 @@ def test_draft_edit_table_download_and_restart(browser, tmp_path):
         # the rule's message: as the marked cell's tooltip, and listed under 表三 with the cell it names
         first_bad = check.locator("table[data-table=table3] td.bad").first
         assert "「自然人」列勾稽关系不成立" in first_bad.get_attribute("title")
-        expect(check.locator("ul[data-table=table3]")).to_contain_text(f"表三「{T3_TOTAL}」行「自然人」列：表三「自然人」列")
+        expect(check.locator("ul[data-table=table3]")).to_contain_text(
+            f"表三「{T3_TOTAL}」行「自然人」列：表三「自然人」列"
+        )
         # the official layout: 表三's merged 三、本年度办理结果, 表二's items each with their own columns
         expect(check.locator("table[data-table=table3] td[rowspan]").first).to_have_text("三、本年度办理结果")
         expect(page.locator("#table2")).to_contain_text("第二十条第（五）项")
