@@ -388,7 +388,7 @@ class Corpus:
         Chroma, each with the page it starts on when the document has pages."""
         from .checks import check
 
-        findings = len(check(report)) + len(report.parse_findings)
+        findings = len(check(report))  # check() counts the parse findings already
         self._save_report(report, document.source, findings)
         meta = {"org": report.org, "year": report.year, "template": report.template, "source": document.source}
         pieces = chunk_report(report)
@@ -581,8 +581,19 @@ class Corpus:
         return chunks
 
     def _vector_top(self, query: str, n: int, candidates: list[str], where: dict | None) -> list[str]:
-        """Nearest chunks by cosine. A narrow filter (one org's year or years) is scored exactly over its
-        few vectors: Chroma's filtered search scans the metadata and grows slow at 100k chunks."""
+        """Nearest chunks by cosine; a failing vector store or embedding endpoint is a CorpusError."""
+        from chromadb.errors import ChromaError
+
+        from .llm import FAILURES
+
+        try:
+            return self._nearest(query, n, candidates, where)
+        except (ChromaError, sqlite3.Error, *FAILURES) as exc:  # not its text: an endpoint may echo the key
+            raise CorpusError(f"无法检索向量库（{self._where_stored}）：{type(exc).__name__}") from exc
+
+    def _nearest(self, query: str, n: int, candidates: list[str], where: dict | None) -> list[str]:
+        """A narrow filter (one org's year or years) is scored exactly over its few vectors: Chroma's
+        filtered search scans the metadata and grows slow at 100k chunks."""
         if len(candidates) <= EXACT_LIMIT:
             if not candidates:
                 return []

@@ -14,6 +14,7 @@ import pytest
 
 import app
 from assistant.drafts import DraftStore
+from assistant.errors import ConfigError
 from assistant.export import T4_KEY, cell_value, format_number, grids
 from assistant.labels import (
     T3_CARRIED,
@@ -27,9 +28,10 @@ from assistant.labels import (
     TEMPLATES,
     t3_result_rows,
 )
+from assistant.llm import PLACEHOLDER_KEY
 from assistant.parser import parse_file
 from assistant.report import Report
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from assistant.webapp import WebApp, build_app, passage_markdown
 from assistant.webapp_chat import NEEDS_LLM, route
 from assistant.webapp_settings import LlmConfig, check_connection
@@ -37,6 +39,8 @@ from assistant.webapp_tables import failing_cells, from_frames, render_html, to_
 from assistant.webapp_workspace import Workspace
 
 from .conftest import REPORTS
+from .fake_openai import FakeOpenAI as ScriptedOpenAI
+from .fake_openai import Reply
 
 NOTES = "机关：测试县人民政府办公室\n年度：2024\n- 全年主动公开政府信息1200条\n- 存在问题：政策解读形式单一\n"
 
@@ -404,7 +408,7 @@ def test_llm_settings_saved_privately_and_key_never_in_config(tmp_path):
     )
     cfg.save("http://127.0.0.1:9/v1", "qwen2.5", "")  # an empty key box keeps the saved key
     assert cfg.saved_key() == "sk-秘密"
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(ConfigError, match="http"):
         cfg.save("ftp://x", "m")
 
 
@@ -455,6 +459,32 @@ def test_connection_test_against_a_local_endpoint(tmp_path):
     # the address ends at a space, so the Markdown box links the address and not the "。" after it
     assert f"无法连接到 {base} （" in refused
     assert "未配置大模型" in check_connection(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)}))
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"),
+    [
+        (401, "连接失败：大模型鉴权失败（HTTP 401）：密钥无效或无权访问，请检查 API 密钥。"),
+        (404, "连接失败：大模型接口地址或模型“fake”不存在（HTTP 404）。"),
+        (429, "连接失败：大模型请求过于频繁或额度不足（HTTP 429）。"),
+        (400, "连接失败：大模型服务出错（HTTP 400）。"),
+        (503, "连接失败：大模型服务出错（HTTP 503）。"),
+    ],
+)
+def test_connection_test_never_shows_a_key_the_server_echoes(status, verdict):
+    key = "sk-test-DO-NOT-LEAK-4242"
+    with ScriptedOpenAI([Reply(status=status)]) as server:
+        settings = Settings(openai_api_key=key, openai_base_url=server.base_url, llm_model="fake")
+        assert check_connection(settings) == verdict
+    assert server.auth_headers == [f"Bearer {key}"]  # the server had the key, and its error body quoted it
+
+
+def test_connection_test_sends_the_placeholder_key_and_reports_a_timeout():
+    with ScriptedOpenAI([Reply("好"), Reply(delay=1.0)]) as server:
+        settings = Settings(openai_base_url=server.base_url, llm_model="fake")
+        assert check_connection(settings) == "连接成功：模型“fake”已响应。"
+        assert check_connection(settings, timeout=0.2) == "连接失败：大模型响应超时（超过 0.2 秒）。"
+    assert server.auth_headers == [f"Bearer {PLACEHOLDER_KEY}"] * 2
 
 
 # ── app.py and settings ──
