@@ -5,6 +5,7 @@ from __future__ import annotations
 import html.parser
 import http.server
 import json
+import logging
 import stat
 import threading
 import warnings
@@ -30,6 +31,7 @@ from assistant.labels import (
 )
 from assistant.llm import PLACEHOLDER_KEY
 from assistant.parser import parse_file
+from assistant.readers import UnreadableError
 from assistant.report import Report
 from assistant.settings import Settings, load_settings
 from assistant.webapp import WebApp, build_app, passage_markdown
@@ -587,8 +589,53 @@ def test_upload_year_box_empty_means_the_notes_year(webapp, tmp_path):
             upload(bad)
 
 
-def test_user_errors_name_an_upload_by_its_file_name_only():
+def test_user_errors_name_an_upload_by_its_file_name_only(webapp):
     from assistant.webapp import user_error
 
-    message = user_error("“/tmp/gradio/0a1b2c/扫描件.pdf”是扫描件（没有文字层）").message
-    assert message == "“扫描件.pdf”是扫描件（没有文字层）"
+    shown = user_error(UnreadableError("“/tmp/gradio/0a1b2c/扫描件.pdf”是扫描件（没有文字层）"), webapp.ws)
+    assert (shown.title, shown.message) == ("无法读取", "“扫描件.pdf”是扫描件（没有文字层）")
+
+
+def test_a_user_error_shows_its_kind_and_message(webapp):
+    with pytest.raises(gr.Error) as info:
+        webapp.save_settings("ftp://x", "m", "")
+    assert (info.value.title, info.value.message) == ("设置有误", "接口地址应以 http:// 或 https:// 开头")
+    with pytest.raises(gr.Error) as info:
+        webapp.api_index(None)
+    assert (info.value.title, info.value.message) == ("输入有误", "请提供报告文件。")
+
+
+def test_a_bug_in_a_handler_is_logged_and_named_an_internal_error(webapp, monkeypatch):
+    log = webapp.ws.data_dir / "logs" / "webapp.log"
+    sid = webapp.ws.drafts.new_session_id()
+
+    def broken(*_args: object) -> list:
+        raise TypeError("a bug in our own code")
+
+    monkeypatch.setattr(webapp.ws, "check", broken)
+    monkeypatch.setattr(webapp.ws, "ask", broken)
+    expected = f"内部错误：TypeError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
+    for handler in (lambda: webapp.export_report(sid), lambda: webapp.fill_totals(None, None, None, sid)):
+        with pytest.raises(gr.Error) as info:
+            handler()
+        assert (info.value.title, info.value.message) == ("内部错误", expected)
+    with pytest.raises(gr.Error) as info:  # a generator handler (the chat) the same way
+        _say(webapp, "平潭综合实验区2022年收到多少申请？", [], sid)
+    assert info.value.message == expected
+    text = log.read_text(encoding="utf-8")
+    assert text.count("Traceback") == 3 and text.count("TypeError: a bug in our own code") == 3
+    handlers = logging.Logger.manager.loggerDict  # the file logger is outside logging's tree
+    assert not [name for name in handlers if "webapp.log" in name]
+
+
+def test_a_bug_while_indexing_in_the_background_is_logged_on_the_status_line(tmp_path, monkeypatch):
+    ws = Workspace(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)}))
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("a bug in our own code")
+
+    monkeypatch.setattr(ws, "index", broken)
+    ws.index_bundled(tmp_path).join(timeout=30)
+    log = tmp_path / "logs" / "webapp.log"
+    assert ws.status == f"语料库：索引失败：内部错误：KeyError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
+    assert "a bug in our own code" in log.read_text(encoding="utf-8")
