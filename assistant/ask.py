@@ -23,6 +23,7 @@ from jieba import posseg
 
 from .cells import format_number
 from .labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_GROUP_TOTALS, TABLE2
+from .llm import FAILURES, chat_model, describe_error
 from .report import Report
 from .settings import Settings
 from .tables import Location, t2_cell
@@ -494,19 +495,6 @@ def _facts(chunks: list[Chunk], corpus: Corpus) -> str:
     return "\n".join(lines)
 
 
-def chat_model(settings: Settings) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
-
-    return ChatOpenAI(
-        model=settings.llm_model,
-        api_key=settings.openai_api_key or "EMPTY",
-        base_url=settings.openai_base_url or None,
-        timeout=settings.llm_timeout,
-        max_retries=1,
-        temperature=0,
-    )
-
-
 def _llm_answer(question: str, chunks: list[Chunk], facts: str, llm: BaseChatModel) -> str:
     """retriever | prompt | model | parser, the retriever serving the chunks already found for citations."""
     from langchain_core.output_parsers import StrOutputParser
@@ -524,7 +512,7 @@ def _llm_answer(question: str, chunks: list[Chunk], facts: str, llm: BaseChatMod
     return chain.invoke(question).strip()
 
 
-def _answer_passages(question: str, sc: Scope, corpus: Corpus, llm: BaseChatModel | None) -> Answer:
+def _answer_passages(question: str, sc: Scope, corpus: Corpus, llm: BaseChatModel | None, settings: Settings) -> Answer:
     org = sc.orgs[0] if len(sc.orgs) == 1 else None
     if sc.years and org:
         indexed = set(corpus.years(org))
@@ -541,8 +529,8 @@ def _answer_passages(question: str, sc: Scope, corpus: Corpus, llm: BaseChatMode
     facts = _facts(chunks, corpus)
     try:
         text = _llm_answer(question, chunks, facts, llm)
-    except Exception as exc:  # timeouts, 401, 429, refused connections: the extractive answer stands
-        return Answer(extractive, citations, notices=[f"大模型调用失败（{type(exc).__name__}），已改用原文摘录。"])
+    except FAILURES as exc:  # timeouts, 401, 429, refused connections: the extractive answer stands
+        return Answer(extractive, citations, notices=[f"{describe_error(exc, settings)}，已改用原文摘录。"])
     invented = numbers_in(text) - numbers_in(_context(chunks) + facts + question)
     if invented or not text:
         why = f"含有资料中没有的数字（{'、'.join(sorted(invented))}）" if invented else "为空"
@@ -566,5 +554,5 @@ def ask(question: str, corpus: Corpus, settings: Settings, *, llm: BaseChatModel
     if metric is not None:
         return _answer_figures(question, metric, sc, corpus)
     if llm is None and settings.llm_enabled:
-        llm = chat_model(settings)
-    return _answer_passages(question, sc, corpus, llm)
+        llm = chat_model(settings, temperature=0)
+    return _answer_passages(question, sc, corpus, llm, settings)

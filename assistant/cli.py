@@ -13,11 +13,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from .readers import UnreadableError
+from .errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    InputError,
+    UserError,
+    internal_message,
+    log_internal,
+)
 from .report import Finding, Report
 from .settings import Settings, load_settings
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+LOG_FILE = "nianbao.log"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
@@ -80,41 +89,29 @@ def _open_corpus(settings: Settings) -> object | None:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    from .drafting import NotesError, draft
+    from .drafting import draft
     from .export import to_docx, to_markdown
     from .readers import read_file
+    from .spreadsheet import load_tables
 
     out = Path(args.output)
     if out.suffix.lower() not in (".docx", ".md"):
-        print(f"输出文件须为 .docx 或 .md：{out}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        raise InputError(f"输出文件须为 .docx 或 .md：{out}")
     settings = load_settings()
-    try:
-        notes = read_file(args.notes).text
-        tables = None
-        if args.tables:
-            from .spreadsheet import TablesError, load_tables
-
-            try:
-                tables = load_tables(args.tables)
-            except TablesError as exc:
-                print(str(exc), file=sys.stderr)
-                return EXIT_UNREADABLE
-        prior = _load(args.prior) if args.prior else None
-        corpus = _open_corpus(settings) if prior is None or settings.llm_enabled else None
-        result = draft(
-            notes,
-            org=args.org,
-            year=args.year,
-            tables=tables,
-            prior=prior,
-            corpus=corpus,
-            settings=settings,
-            on_progress=lambda msg: print(msg, file=sys.stderr),
-        )
-    except NotesError as exc:
-        print(f"要点有误：{exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+    notes = read_file(args.notes).text
+    tables = load_tables(args.tables) if args.tables else None
+    prior = _load(args.prior) if args.prior else None
+    corpus = _open_corpus(settings) if prior is None or settings.llm_enabled else None
+    result = draft(
+        notes,
+        org=args.org,
+        year=args.year,
+        tables=tables,
+        prior=prior,
+        corpus=corpus,
+        settings=settings,
+        on_progress=lambda msg: print(msg, file=sys.stderr),
+    )
     status = None if result.ok else "未通过校验"
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".docx":
@@ -130,17 +127,11 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_tables_template(args: argparse.Namespace) -> int:
-    from .export import ExportError
     from .spreadsheet import write_template
 
     if Path(args.output).suffix.lower() != ".xlsx":
-        print(f"输出文件须为 .xlsx（Excel/WPS 表格）：{args.output}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    try:
-        path = write_template(args.output, template=args.template)
-    except ExportError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_UNREADABLE
+        raise InputError(f"输出文件须为 .xlsx（Excel/WPS 表格）：{args.output}")
+    path = write_template(args.output, template=args.template)
     print(f"已生成 {args.template} 年版统计表模板：{path}（黄色单元格填写数字，合计自动计算）")
     return EXIT_OK
 
@@ -148,37 +139,29 @@ def cmd_tables_template(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .corpus import Corpus, CorpusError
+    from .corpus import Corpus
 
-    try:
-        corpus = Corpus(load_settings())
-        with tqdm(desc="索引", unit="份", file=sys.stderr) as bar:
+    corpus = Corpus(load_settings())
+    with tqdm(desc="索引", unit="份", file=sys.stderr) as bar:
 
-            def progress(done: int, total: int, name: str) -> None:
-                bar.total = total
-                bar.set_postfix_str(name)
-                bar.update(done - bar.n)
+        def progress(done: int, total: int, name: str) -> None:
+            bar.total = total
+            bar.set_postfix_str(name)
+            bar.update(done - bar.n)
 
-            summary = corpus.index(args.paths or ["corpus"], progress)
-    except CorpusError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_UNREADABLE
+        summary = corpus.index(args.paths or ["corpus"], progress)
     for source, reason in summary.failed:
         print(f"已跳过 {source}：{reason}", file=sys.stderr)
     print(summary.describe())
-    return EXIT_UNREADABLE if summary.failed else EXIT_OK
+    return EXIT_USAGE if summary.failed else EXIT_OK
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from .ask import ask
-    from .corpus import Corpus, CorpusError
+    from .corpus import Corpus
 
     settings = load_settings()
-    try:
-        answer = ask(args.question, Corpus(settings), settings)
-    except CorpusError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_UNREADABLE
+    answer = ask(args.question, Corpus(settings), settings)
     if args.json:
         _dump(answer.to_json())
         return EXIT_OK
@@ -216,7 +199,7 @@ class ArgumentParser(argparse.ArgumentParser):
         for english, chinese in self.MESSAGES:
             message = message.replace(english, chinese)
         self.print_usage(sys.stderr)
-        self.exit(EXIT_UNREADABLE, f"参数有误：{message}（用 -h 查看帮助）\n")
+        self.exit(EXIT_USAGE, f"参数有误：{message}（用 -h 查看帮助）\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,10 +230,29 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def headline(exc: UserError) -> str:
+    """The error's message led by its kind ("无法读取：…"), unless the message already starts with it."""
+    message = str(exc)
+    return message if message.startswith(exc.kind) else f"{exc.kind}：{message}"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every user error is reported here, in one place, with its exit code; anything else is
+    a bug: its traceback goes to the log in the data folder and the user is told where (exit code 3)."""
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command][0](args)
-    except UnreadableError as exc:
-        print(f"无法读取：{exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+    except UserError as exc:
+        print(headline(exc), file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # a bug of ours, whatever it is; KeyboardInterrupt still stops the program
+        print(internal_message(exc, log_internal(exc, _data_dir(), LOG_FILE)), file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _data_dir() -> Path | None:
+    """The data folder for the log; None (a temp folder) when the settings themselves cannot be read."""
+    try:
+        return load_settings().data_dir
+    except ValueError:  # a malformed number in the environment
+        return None

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlparse
 
+import httpx
 import numpy as np
 
 from .embeddings import ConfigError, make_embeddings, tokens
@@ -283,7 +284,9 @@ class Corpus:
                 if settings.chroma_url
                 else None
             )
-        except Exception as exc:  # connection refused, bad URL, damaged store: one clear message
+        except Exception as exc:  # only chromadb runs here, and what it raises depends on the
+            # backend (ValueError for a refused connection, its own errors, sqlite3 or Rust panics for a damaged
+            # store): every failure to open is the store's, and the user gets one clear message
             raise CorpusError(f"无法打开向量库（{self._where_stored}）：{exc}") from exc
 
     @property
@@ -388,7 +391,7 @@ class Corpus:
         Chroma, each with the page it starts on when the document has pages."""
         from .checks import check
 
-        findings = len(check(report)) + len(report.parse_findings)
+        findings = len(check(report))  # check() counts the parse findings already
         self._save_report(report, document.source, findings)
         meta = {"org": report.org, "year": report.year, "template": report.template, "source": document.source}
         pieces = chunk_report(report)
@@ -472,6 +475,8 @@ class Corpus:
 
     def _sync(self) -> None:
         """Take in the reports the server gained (from any machine) and drop those it lost."""
+        from chromadb.errors import ChromaError
+
         shared = self._shared
         if shared is None or time.monotonic() - self._synced_at < SYNC_SECONDS:
             return
@@ -486,7 +491,8 @@ class Corpus:
             new = sorted(server.keys() - local.keys())
             for start in range(0, len(new), SYNC_BATCH):
                 self._fetch(shared, new[start : start + SYNC_BATCH])
-        except Exception as exc:  # the server went away or answered nonsense
+        # the server went away (httpx, or chromadb's ValueError and own errors) or answered nonsense (KeyError)
+        except (ChromaError, httpx.HTTPError, sqlite3.Error, ValueError, KeyError) as exc:
             self.db.rollback()
             raise CorpusError(f"无法从向量库（{self._where_stored}）同步报告：{exc}") from exc
         self.db.commit()
@@ -581,8 +587,19 @@ class Corpus:
         return chunks
 
     def _vector_top(self, query: str, n: int, candidates: list[str], where: dict | None) -> list[str]:
-        """Nearest chunks by cosine. A narrow filter (one org's year or years) is scored exactly over its
-        few vectors: Chroma's filtered search scans the metadata and grows slow at 100k chunks."""
+        """Nearest chunks by cosine; a failing vector store or embedding endpoint is a CorpusError."""
+        from chromadb.errors import ChromaError
+
+        from .llm import FAILURES
+
+        try:
+            return self._nearest(query, n, candidates, where)
+        except (ChromaError, sqlite3.Error, *FAILURES) as exc:  # not its text: an endpoint may echo the key
+            raise CorpusError(f"无法检索向量库（{self._where_stored}）：{type(exc).__name__}") from exc
+
+    def _nearest(self, query: str, n: int, candidates: list[str], where: dict | None) -> list[str]:
+        """A narrow filter (one org's year or years) is scored exactly over its few vectors: Chroma's
+        filtered search scans the metadata and grows slow at 100k chunks."""
         if len(candidates) <= EXACT_LIMIT:
             if not candidates:
                 return []

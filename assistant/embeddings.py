@@ -119,15 +119,9 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str]:
         embedder = HashEmbeddings()
         return embedder, embedder.name
     if settings.embedding == "openai":
-        from langchain_openai import OpenAIEmbeddings
+        from .llm import embeddings
 
-        if not (settings.openai_api_key or settings.openai_base_url):
+        if not settings.llm_enabled:
             raise ConfigError("已选择 openai 向量模型，但未设置 OPENAI_API_KEY 或 OPENAI_BASE_URL。")
-        openai = OpenAIEmbeddings(
-            model=settings.embedding_model,
-            api_key=settings.openai_api_key or "EMPTY",
-            base_url=settings.openai_base_url or None,
-            timeout=settings.llm_timeout,
-        )
-        return openai, f"openai-{settings.embedding_model}"
+        return embeddings(settings), f"openai-{settings.embedding_model}"
     raise ConfigError(f"不支持的向量模型设置：{settings.embedding!r}（ASSISTANT_EMBEDDING 可选 hash 或 openai）")

@@ -2,13 +2,21 @@
 
 A `UserError`'s str() is a complete Chinese message for the person at the keyboard; `kind` says what went
 wrong in two or three words ("无法读取", "统计表有误") and `exit_code` is what the CLI exits with. The CLI
-(`cli.main`) and the web app (`webapp_workspace.user_message`) each map these in one place; anything that is
-not a `UserError` is a bug of ours and is reported as an internal error, with its traceback logged.
+(`cli.main`) and the web app (`Workspace.user_message`) each map these in one place; anything that is
+not a `UserError` is a bug of ours and is reported as an internal error, with its traceback logged
+(`log_internal`) rather than shown: a traceback tells the user nothing and may hold a path or a setting.
 """
 
 from __future__ import annotations
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+import logging
+import tempfile
+from functools import cache
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+LOG_BYTES, LOG_BACKUPS = 1024 * 1024, 3
 
 
 class UserError(Exception):
@@ -68,3 +76,39 @@ class InputError(UserError):
     """A request the app cannot act on (an empty question, no file chosen)."""
 
     kind = "输入有误"
+
+
+def log_internal(exc: BaseException, data_dir: Path | None, filename: str) -> Path:
+    """Append `exc`'s traceback to data_dir/logs/filename (a fresh temp folder when that cannot be written,
+    or when there is no data folder); the log's path, for the message."""
+    path = _log_path(data_dir, filename)
+    _logger(path).error("%s: internal error", type(exc).__name__, exc_info=exc)
+    return path
+
+
+def internal_message(exc: BaseException, log: Path) -> str:
+    """What the user reads of a bug of ours: the exception's type only (its text may hold anything)."""
+    return f"内部错误：{type(exc).__name__}（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
+
+
+def _log_path(data_dir: Path | None, filename: str) -> Path:
+    if data_dir is not None:
+        path = Path(data_dir) / "logs" / filename
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8"):
+                return path
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix="nianbao-logs-")) / filename
+
+
+@cache
+def _logger(path: Path) -> logging.Logger:
+    """One logger per log file, its rotating handler added once however often the app fails. The logger is
+    outside logging's tree, so the traceback goes to the file only, never to the root logger's console."""
+    logger = logging.Logger(f"assistant.internal:{path}")
+    handler = RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return logger

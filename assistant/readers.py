@@ -2,7 +2,9 @@
 
 One function dispatches by content (magic bytes first, then the file name), one reader per format, and
 one named exception, `UnreadableError`, carries a Chinese message naming the file and the reason.
-Library exceptions never escape: they are wrapped into `UnreadableError` (the original kept as cause).
+Each reader wraps only its library calls (open, parse, lay out a page): what a library raises on a bad file
+becomes `UnreadableError` (the original kept as cause), while an error in this module's own code escapes as
+the bug it is, not disguised as a damaged file.
 
 The text form every reader produces (the parser depends on it):
 
@@ -103,13 +105,7 @@ def read_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
 def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
     """Read an uploaded file's bytes; `name` gives the extension and names the file in messages."""
     _check_size(len(data), max_bytes, name)
-    reader = _pick_reader(data, name)
-    try:
-        return reader(data, name)
-    except UnreadableError:
-        raise
-    except Exception as exc:  # any library failure on a bad file becomes a clear message
-        raise UnreadableError(f"无法读取“{name}”：文件已损坏或格式不受支持（{type(exc).__name__}）") from exc
+    return _pick_reader(data, name)(data, name)
 
 
 def read_text(text: str, source: str = PASTED) -> Document:
@@ -264,10 +260,19 @@ def _plain(text: str) -> str:
 
 def _read_docx(data: bytes, name: str) -> Document:
     import docx
+    from docx.exceptions import PythonDocxError
+    from docx.opc.exceptions import OpcError
+    from docx.oxml.exceptions import XmlchemyError
     from docx.oxml.ns import qn
     from docx.text.paragraph import Paragraph
+    from lxml.etree import LxmlError
 
-    document = docx.Document(io.BytesIO(data))
+    library_errors = (PythonDocxError, OpcError, XmlchemyError, LxmlError)
+    try:
+        # a broken package: a missing part is a KeyError, a bad relationship or content type a ValueError
+        document = docx.Document(io.BytesIO(data))
+    except (*library_errors, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableError(f"“{name}”是损坏的 Word（.docx）文件，无法读取（{type(exc).__name__}）") from exc
 
     def blocks(parent: Any) -> Iterator[str]:
         for child in parent.iterchildren():
@@ -280,7 +285,10 @@ def _read_docx(data: bytes, name: str) -> Document:
                 if content is not None:
                     yield from blocks(content)
 
-    text = _clean("\n".join(blocks(document.element.body)))
+    try:
+        text = _clean("\n".join(blocks(document.element.body)))
+    except library_errors as exc:  # an element python-docx cannot read (an invalid attribute value)
+        raise UnreadableError(f"“{name}”是损坏的 Word（.docx）文件，无法读取（{type(exc).__name__}）") from exc
     return Document(_non_empty(_join_lines(text.split("\n")), name), name, "docx")
 
 
@@ -302,16 +310,20 @@ _PAGE_NUMBER = re.compile(r"^\s*([-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{
 
 def _read_pdf(data: bytes, name: str) -> Document:
     import pdfplumber
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
+    # pdfplumber wraps whatever pdfminer raises on opening, listing pages and laying a page out
+    library_errors = (PdfminerException, MalformedPDFException, PSException)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:
+    except library_errors as exc:
         raise UnreadableError(_pdf_open_error(exc, name)) from exc
     with pdf:
         try:
             pages = [_pdf_page_text(page) for page in pdf.pages]
-        except Exception as exc:
+        except library_errors as exc:
             raise UnreadableError(_pdf_open_error(exc, name)) from exc
     if not pages:
         raise UnreadableError(f"“{name}”没有任何页面，PDF 文件可能已损坏或不完整")

@@ -54,7 +54,6 @@ from .webapp_workspace import (
     findings_json,
     findings_markdown,
     summary_json,
-    user_errors,
 )
 
 NOTE_TYPES = [".txt", ".md", ".docx"]
@@ -80,32 +79,37 @@ _YEAR_BOX = re.compile(r"(?:19|20)\d{2}")
 _UPLOAD_PATH = re.compile(r"“/[^”]*/([^/”]+)”")
 
 
-def user_error(message: str, title: str = "无法完成") -> gr.Error:
-    """A Chinese message box for an expected user error; gradio prints no traceback for it. Paths of
-    uploads (gradio's temporary folders) are shown as the file's name only."""
+def user_error(exc: Exception, ws: Workspace) -> gr.Error:
+    """The message box for any failure of a handler (Workspace.user_message decides what it says); gradio
+    prints no traceback, since a bug's is in the log. Paths of uploads (gradio's temporary folders) are
+    shown as the file's name only."""
+    if isinstance(exc, gr.Error):  # a handler called by another handler has already said it
+        return exc
+    title, message = ws.user_message(exc)
     return gr.Error(_UPLOAD_PATH.sub(r"“\1”", message), title=title, print_exception=False)
 
 
 def friendly(fn: Callable) -> Callable:
-    """Turn the project's named errors into a Chinese message box instead of a failed event."""
+    """Route every failure of a WebApp handler through `user_error`: a Chinese message box, never a failed
+    event with a bare "Error"."""
 
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
-        def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        def gen_wrapper(self: WebApp, *args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
-                yield from fn(*args, **kwargs)
-            except user_errors() as exc:
-                raise user_error(str(exc)) from exc
+                yield from fn(self, *args, **kwargs)
+            except Exception as exc:  # every failure, mapped in one place
+                raise user_error(exc, self.ws) from exc
 
         return gen_wrapper
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: WebApp, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
-        except user_errors() as exc:
-            raise user_error(str(exc)) from exc
+            return fn(self, *args, **kwargs)
+        except Exception as exc:  # every failure, mapped in one place
+            raise user_error(exc, self.ws) from exc
 
     return wrapper
 
@@ -160,6 +164,7 @@ class WebApp:
         verdict = findings_markdown(findings) if report is not None else ""
         return md, md, shown.template, t2, t3, t4, render_html(shown, findings), verdict
 
+    @friendly
     def on_load(self, session_id: str | None) -> tuple:
         session_id, draft = self.ws.session(session_id)
         report, findings = self.ws.report_of(draft), self.ws.findings_of(draft)
@@ -330,6 +335,7 @@ class WebApp:
         report = self.ws.report_of(draft) or _blank_report(template or "2021")
         return session_id, draft, report
 
+    @friendly
     def tables_edited(self, t2: Any, t3: Any, t4: Any, session_id: str, totals: bool = False) -> tuple:
         """Grids → the session's report; checked at once so the failing cells light up. With `totals`, the
         totals whose parts are all filled are computed, and those left alone are named above the findings."""
@@ -346,9 +352,11 @@ class WebApp:
         gr.Warning("部分合计因组成项有空白而未计算，见表格下方的说明。")
         return *views[:-1], f"{totals_notice(skipped)}\n\n{views[-1]}"
 
+    @friendly
     def fill_totals(self, t2: Any, t3: Any, t4: Any, session_id: str) -> tuple:
         return self.tables_edited(t2, t3, t4, session_id, totals=True)
 
+    @friendly
     def switch_template(self, template: str, session_id: str) -> tuple:
         """Rebuild the grids for the other format; rows both formats share keep their numbers."""
         session_id, _, report = self._current(session_id, template)
@@ -426,6 +434,7 @@ class WebApp:
             chart_org,
         )
 
+    @friendly
     def show_citation(self, label: str | None, cites: list[dict]) -> str:
         """The cited passage in full: the indexed chunk that holds the quote, else the quote itself."""
         if not label or not cites:
@@ -438,6 +447,7 @@ class WebApp:
                 break
         return f"**{cite['org']} {cite['year']}年 · {cite['section']}**（{Path(cite['source']).name}）\n\n{passage}"
 
+    @friendly
     def chart(self, org: str | None, metric: str | None) -> Any:
         """The figure across years as an Altair bar chart (None when there is nothing to draw)."""
         frame = self.chart_frame(org, metric)
@@ -459,6 +469,7 @@ class WebApp:
                 points.append({"年度": str(year), "数量": int(value) if float(value).is_integer() else value})
         return pd.DataFrame(points) if points else empty
 
+    @friendly
     def chart_choices(self) -> gr.Dropdown:
         """Orgs to chart; the one with the most indexed years is shown first."""
         corpus = self.ws.corpus()
@@ -468,6 +479,7 @@ class WebApp:
 
     # ── 语料库 ──
 
+    @friendly
     def listing(self) -> tuple[pd.DataFrame, gr.Dropdown, str]:
         rows = self.ws.corpus().list_reports()
         frame = pd.DataFrame(
@@ -493,6 +505,7 @@ class WebApp:
         failed = "".join(f"\n- {Path(src).name}：{why}" for src, why in summary.failed)
         return summary.describe() + failed, *self.listing()
 
+    @friendly
     def remove_from_corpus(self, source: str | None) -> tuple:
         if not source:
             gr.Warning("请先选择要移除的文件。")
@@ -504,22 +517,23 @@ class WebApp:
 
     # ── 设置 ──
 
+    @friendly
     def settings_view(self) -> tuple[str, str, str, str]:
         s = self.ws.settings
         return s.openai_base_url, s.llm_model, "", f"密钥：**{key_status(s)}**"
 
+    @friendly
     def save_settings(self, base_url: str, model: str, key: str) -> tuple:
-        try:
-            self.ws.llm.save(base_url or "", model or "", key or "")
-        except ValueError as exc:
-            raise user_error(str(exc), title="无法保存") from exc
+        self.ws.llm.save(base_url or "", model or "", key or "")
         gr.Info("设置已保存。")
         return *self.settings_view(), "设置已保存。"
 
+    @friendly
     def clear_key(self) -> tuple:
         self.ws.llm.clear_key()
         return *self.settings_view(), "已清除保存的密钥（环境变量中的密钥仍然有效）。"
 
+    @friendly
     def test_settings(self, base_url: str, model: str, key: str) -> str:
         """Test what is in the boxes (an empty key box means the saved key)."""
         import dataclasses
@@ -535,43 +549,39 @@ class WebApp:
 
     # ── named API endpoints (gradio_client) ──
 
+    @friendly
     def api_draft(self, notes: str, org: str = "", year: int | None = None, session_id: str = "") -> tuple[str, dict]:
         """Draft a report from notes; returns the Markdown draft and the findings (`check --json` form).
         With a session id the draft is autosaved for that session, as in the browser."""
-        result = _api_call(lambda: self.ws.draft(notes, org, year))
+        result = self.ws.draft(notes, org, year)
         if self.ws.drafts.valid(session_id):
             self.ws.save_report(session_id, result.report, result.findings, notes=notes)
         return self.ws.markdown(result.report, result.findings), findings_json(result.findings)
 
+    @friendly
     def api_check(self, report: FileData, prior: FileData | None = None) -> dict:
         """Check a report file (PDF/DOCX/HTML/TXT), optionally against last year's; findings as JSON."""
-        return _api_call(
-            lambda: findings_json(
-                self.ws.check(self.ws.parse(_path(report)), self.ws.parse(_path(prior)) if prior else None)
-            )
+        return findings_json(
+            self.ws.check(self.ws.parse(_path(report)), self.ws.parse(_path(prior)) if prior else None)
         )
 
+    @friendly
     def api_ask(self, question: str) -> dict:
         """Ask about past reports; the answer with citations as JSON."""
-        return _api_call(lambda: self.ws.ask(question).to_json())
+        return self.ws.ask(question).to_json()
 
+    @friendly
     def api_index(self, file: FileData) -> dict:
         """Add a report file to the corpus; what indexing did, as JSON."""
         if not file:
-            raise user_error("请提供报告文件。")
-        return _api_call(lambda: summary_json(self.ws.index([self.ws.keep_upload(_path(file), _upload_name(file))])))
+            raise InputError("请提供报告文件。")
+        return summary_json(self.ws.index([self.ws.keep_upload(_path(file), _upload_name(file))]))
 
+    @friendly
     def api_saved_draft(self, session_id: str) -> str:
         """The autosaved draft of a session as Markdown ("" when there is none)."""
         report = self.ws.report_of(self.ws.drafts.load(session_id))
         return self.ws.markdown(report, self.ws.findings_of(self.ws.drafts.load(session_id))) if report else ""
-
-
-def _api_call(work: Callable[[], Any]) -> Any:
-    try:
-        return work()
-    except user_errors() as exc:
-        raise user_error(str(exc)) from exc
 
 
 # the source's own Markdown: bold/underline pairs and heading marks (a .md report, a draft read back)

@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import ConfigError
 from .settings import Settings
 
 CONFIG_FILE, KEY_FILE = "llm-settings.json", "llm-key"
@@ -55,7 +56,7 @@ class LlmConfig:
         """Save URL and model; a non-empty key replaces the saved one (an empty box keeps it)."""
         base_url, model, key = base_url.strip(), model.strip(), key.strip()
         if base_url and not base_url.startswith(("http://", "https://")):
-            raise ValueError("接口地址应以 http:// 或 https:// 开头")
+            raise ConfigError("接口地址应以 http:// 或 https:// 开头")
         write_private(self.config_path, json.dumps({"base_url": base_url, "model": model}, ensure_ascii=False))
         if key:
             write_private(self.key_path, key)
@@ -79,33 +80,17 @@ def key_status(settings: Settings) -> str:
 
 
 def check_connection(settings: Settings, timeout: float = 10.0) -> str:
-    """Call the endpoint once with a one-token request; a Chinese verdict either way."""
+    """Call the endpoint once with a one-token request, waiting at most `timeout` seconds; a Chinese verdict
+    either way (llm.describe_error: never the server's own words, which may echo the key)."""
     if not settings.llm_enabled:
         return "未配置大模型：请填写接口地址或密钥后再测试。"
-    import openai
+    from .llm import FAILURES, client, describe_error
 
-    client = openai.OpenAI(
-        api_key=settings.openai_api_key or "not-needed",
-        base_url=settings.openai_base_url or None,
-        timeout=timeout,
-        max_retries=0,
-    )
+    trial = dataclasses.replace(settings, llm_timeout=min(timeout, settings.llm_timeout))
     try:
-        reply = client.chat.completions.create(
-            model=settings.llm_model, messages=[{"role": "user", "content": "你好"}], max_tokens=1
+        reply = client(trial).chat.completions.create(
+            model=trial.llm_model, messages=[{"role": "user", "content": "你好"}], max_tokens=1
         )
-    except openai.AuthenticationError:
-        return "连接失败：密钥无效或无权访问（401）。"
-    except openai.NotFoundError:
-        return f"连接失败：接口地址或模型“{settings.llm_model}”不存在（404）。"
-    except openai.RateLimitError:
-        return "连接失败：请求过于频繁或额度不足（429）。"
-    except openai.APITimeoutError:
-        return f"连接失败：{timeout:g} 秒内没有响应。"
-    except openai.APIConnectionError:
-        # a space after the address: Markdown links a bare URL up to the next space, "。" and "」" included
-        where = settings.openai_base_url or "OpenAI 官方接口"
-        return f"连接失败：无法连接到 {where} （请检查接口地址是否正确、服务是否已启动）。"
-    except openai.APIError as exc:
-        return f"连接失败：{exc.__class__.__name__}：{str(exc)[:200]}"
-    return f"连接成功：模型“{reply.model or settings.llm_model}”已响应。"
+    except FAILURES as exc:
+        return f"连接失败：{describe_error(exc, trial)}。"
+    return f"连接成功：模型“{reply.model or trial.llm_model}”已响应。"

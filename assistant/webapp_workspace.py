@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .drafts import DraftStore
-from .errors import InputError
-from .readers import UnreadableError
+from .errors import InputError, UserError, internal_message, log_internal
 from .report import Finding, Report
 from .settings import Settings
 from .webapp_settings import LlmConfig, write_private
@@ -28,17 +27,7 @@ from .webapp_settings import LlmConfig, write_private
 BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 UNCHECKED = "未通过校验"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-
-
-def user_errors() -> tuple[type[Exception], ...]:
-    """Exceptions whose message is meant for the user (Chinese); anything else is a bug."""
-    from .corpus import CorpusError
-    from .drafting import NotesError
-    from .export import ExportError
-    from .spreadsheet import TablesError
-    from .webapp_tables import CellError
-
-    return (InputError, UnreadableError, NotesError, TablesError, CorpusError, ExportError, CellError)
+LOG_FILE = "webapp.log"
 
 
 def has_errors(findings: list[Finding]) -> bool:
@@ -83,6 +72,13 @@ class Workspace:
     @property
     def settings(self) -> Settings:
         return self.llm.apply(self.env_settings)
+
+    def user_message(self, exc: Exception) -> tuple[str, str]:
+        """What the user sees of a failure, as (title, message): a UserError's kind and message; for anything
+        else, a bug of ours, its traceback goes to data_dir/logs/webapp.log and the message says where."""
+        if isinstance(exc, UserError):
+            return exc.kind, str(exc)
+        return "内部错误", internal_message(exc, log_internal(exc, self.data_dir, LOG_FILE))
 
     def browser_secret(self) -> str:
         """The key that encrypts the session id in localStorage; kept on disk so a restart can read it."""
@@ -149,9 +145,9 @@ class Workspace:
             print(self.status, flush=True)
             try:
                 summary = self.index([folder], progress)
-            except Exception as exc:  # the UI must stay up whatever the corpus does
+            except Exception as exc:  # a background thread: whatever fails is shown on the status line
                 self.indexing = False
-                self.status = f"语料库：索引失败：{exc}"
+                self.status = f"语料库：索引失败：{self.user_message(exc)[1]}"
                 print(self.status, flush=True)
                 return
             print(f"{summary.describe()}（用时 {time.perf_counter() - started:.1f} 秒）", flush=True)

@@ -3,7 +3,8 @@
 Scripted: each request takes the next `Reply` (the last one repeats). A reply is text (streamed as
 SSE chunks when the request asks for streaming), an HTTP error status, or a delay before answering;
 `echo` appends the bullets of the prompt's <notes> block, as a faithful model would keep them.
-Every request body and its Authorization header are recorded, so tests can see what was sent.
+Every request body and its Authorization header are recorded, so tests can see what was sent. An error
+reply quotes the Authorization header back, as careless servers do, so tests can prove no message leaks it.
 """
 
 from __future__ import annotations
@@ -75,10 +76,11 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                reply = fake._next(body, self.headers.get("Authorization", ""))
+                auth = self.headers.get("Authorization", "")
+                reply = fake._next(body, auth)
                 time.sleep(min(reply.delay, MAX_DELAY))
                 if reply.status != 200:
-                    self._json(reply.status, {"error": {"message": "scripted error", "type": "test"}})
+                    self._json(reply.status, {"error": {"message": f"scripted error; you sent {auth}", "type": "test"}})
                 elif body.get("stream"):
                     self._stream(reply.content(body), body.get("model", ""))
                 else:

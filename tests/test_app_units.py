@@ -5,6 +5,7 @@ from __future__ import annotations
 import html.parser
 import http.server
 import json
+import logging
 import stat
 import threading
 import warnings
@@ -15,6 +16,7 @@ import pytest
 import app
 from assistant.cells import format_number
 from assistant.drafts import DraftStore
+from assistant.errors import ConfigError
 from assistant.labels import (
     T3_CARRIED,
     T3_CARRY_NEXT,
@@ -27,9 +29,11 @@ from assistant.labels import (
     TEMPLATES,
     t3_result_rows,
 )
+from assistant.llm import PLACEHOLDER_KEY
 from assistant.parser import parse_file
+from assistant.readers import UnreadableError
 from assistant.report import Report
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from assistant.tables import Tables, grids, t3_cell, t4_cell
 from assistant.webapp import WebApp, build_app, passage_markdown
 from assistant.webapp_chat import NEEDS_LLM, route
@@ -38,6 +42,8 @@ from assistant.webapp_tables import failing_cells, from_frames, render_html, to_
 from assistant.webapp_workspace import Workspace
 
 from .conftest import REPORTS
+from .fake_openai import FakeOpenAI as ScriptedOpenAI
+from .fake_openai import Reply
 
 NOTES = "机关：测试县人民政府办公室\n年度：2024\n- 全年主动公开政府信息1200条\n- 存在问题：政策解读形式单一\n"
 
@@ -405,7 +411,7 @@ def test_llm_settings_saved_privately_and_key_never_in_config(tmp_path):
     )
     cfg.save("http://127.0.0.1:9/v1", "qwen2.5", "")  # an empty key box keeps the saved key
     assert cfg.saved_key() == "sk-秘密"
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(ConfigError, match="http"):
         cfg.save("ftp://x", "m")
 
 
@@ -456,6 +462,32 @@ def test_connection_test_against_a_local_endpoint(tmp_path):
     # the address ends at a space, so the Markdown box links the address and not the "。" after it
     assert f"无法连接到 {base} （" in refused
     assert "未配置大模型" in check_connection(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)}))
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"),
+    [
+        (401, "连接失败：大模型鉴权失败（HTTP 401）：密钥无效或无权访问，请检查 API 密钥。"),
+        (404, "连接失败：大模型接口地址或模型“fake”不存在（HTTP 404）。"),
+        (429, "连接失败：大模型请求过于频繁或额度不足（HTTP 429）。"),
+        (400, "连接失败：大模型服务出错（HTTP 400）。"),
+        (503, "连接失败：大模型服务出错（HTTP 503）。"),
+    ],
+)
+def test_connection_test_never_shows_a_key_the_server_echoes(status, verdict):
+    key = "sk-test-DO-NOT-LEAK-4242"
+    with ScriptedOpenAI([Reply(status=status)]) as server:
+        settings = Settings(openai_api_key=key, openai_base_url=server.base_url, llm_model="fake")
+        assert check_connection(settings) == verdict
+    assert server.auth_headers == [f"Bearer {key}"]  # the server had the key, and its error body quoted it
+
+
+def test_connection_test_sends_the_placeholder_key_and_reports_a_timeout():
+    with ScriptedOpenAI([Reply("好"), Reply(delay=1.0)]) as server:
+        settings = Settings(openai_base_url=server.base_url, llm_model="fake")
+        assert check_connection(settings) == "连接成功：模型“fake”已响应。"
+        assert check_connection(settings, timeout=0.2) == "连接失败：大模型响应超时（超过 0.2 秒）。"
+    assert server.auth_headers == [f"Bearer {PLACEHOLDER_KEY}"] * 2
 
 
 # ── app.py and settings ──
@@ -558,8 +590,53 @@ def test_upload_year_box_empty_means_the_notes_year(webapp, tmp_path):
             upload(bad)
 
 
-def test_user_errors_name_an_upload_by_its_file_name_only():
+def test_user_errors_name_an_upload_by_its_file_name_only(webapp):
     from assistant.webapp import user_error
 
-    message = user_error("“/tmp/gradio/0a1b2c/扫描件.pdf”是扫描件（没有文字层）").message
-    assert message == "“扫描件.pdf”是扫描件（没有文字层）"
+    shown = user_error(UnreadableError("“/tmp/gradio/0a1b2c/扫描件.pdf”是扫描件（没有文字层）"), webapp.ws)
+    assert (shown.title, shown.message) == ("无法读取", "“扫描件.pdf”是扫描件（没有文字层）")
+
+
+def test_a_user_error_shows_its_kind_and_message(webapp):
+    with pytest.raises(gr.Error) as info:
+        webapp.save_settings("ftp://x", "m", "")
+    assert (info.value.title, info.value.message) == ("设置有误", "接口地址应以 http:// 或 https:// 开头")
+    with pytest.raises(gr.Error) as info:
+        webapp.api_index(None)
+    assert (info.value.title, info.value.message) == ("输入有误", "请提供报告文件。")
+
+
+def test_a_bug_in_a_handler_is_logged_and_named_an_internal_error(webapp, monkeypatch):
+    log = webapp.ws.data_dir / "logs" / "webapp.log"
+    sid = webapp.ws.drafts.new_session_id()
+
+    def broken(*_args: object) -> list:
+        raise TypeError("a bug in our own code")
+
+    monkeypatch.setattr(webapp.ws, "check", broken)
+    monkeypatch.setattr(webapp.ws, "ask", broken)
+    expected = f"内部错误：TypeError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
+    for handler in (lambda: webapp.export_report(sid), lambda: webapp.fill_totals(None, None, None, sid)):
+        with pytest.raises(gr.Error) as info:
+            handler()
+        assert (info.value.title, info.value.message) == ("内部错误", expected)
+    with pytest.raises(gr.Error) as info:  # a generator handler (the chat) the same way
+        _say(webapp, "平潭综合实验区2022年收到多少申请？", [], sid)
+    assert info.value.message == expected
+    text = log.read_text(encoding="utf-8")
+    assert text.count("Traceback") == 3 and text.count("TypeError: a bug in our own code") == 3
+    handlers = logging.Logger.manager.loggerDict  # the file logger is outside logging's tree
+    assert not [name for name in handlers if "webapp.log" in name]
+
+
+def test_a_bug_while_indexing_in_the_background_is_logged_on_the_status_line(tmp_path, monkeypatch):
+    ws = Workspace(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)}))
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("a bug in our own code")
+
+    monkeypatch.setattr(ws, "index", broken)
+    ws.index_bundled(tmp_path).join(timeout=30)
+    log = tmp_path / "logs" / "webapp.log"
+    assert ws.status == f"语料库：索引失败：内部错误：KeyError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
+    assert "a bug in our own code" in log.read_text(encoding="utf-8")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import unicodedata
 from pathlib import Path
 
+import httpx
+import openai
 import pytest
 from langchain_core.language_models import FakeListChatModel
 from langchain_core.runnables import RunnableLambda
@@ -14,15 +17,18 @@ from assistant.ask import NEW_REQUESTS, ask, read_figure, scope
 from assistant.cli import main
 from assistant.corpus import Corpus
 from assistant.labels import SECTIONS, T3_NEW, T3_ROWS
+from assistant.llm import PLACEHOLDER_KEY
 from assistant.parser import parse_file
 from assistant.report import Finding
 from assistant.settings import Settings
 from assistant.tables import Location
 
 from .conftest import REPORTS
+from .fake_openai import FakeOpenAI, Reply
 
 EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 PINGTAN = "平潭综合实验区"
+KEY = "sk-test-DO-NOT-LEAK-4242"
 
 
 def new_requests(name: str) -> int:
@@ -243,7 +249,37 @@ def test_llm_answer_with_an_invented_number_falls_back(corpus: Corpus, settings:
 
 def test_llm_failure_falls_back_with_a_notice(corpus: Corpus, settings: Settings) -> None:
     def timeout(_: object) -> str:
-        raise TimeoutError("模拟超时")
+        raise openai.APITimeoutError(httpx.Request("POST", "http://127.0.0.1/v1/chat/completions"))
 
     answer = ask(QUESTION, corpus, settings, llm=RunnableLambda(timeout))
-    assert answer.answer.startswith(f"据{PINGTAN}2022年报告") and "TimeoutError" in answer.notices[0]
+    assert answer.answer.startswith(f"据{PINGTAN}2022年报告")
+    assert answer.notices == ["大模型响应超时（超过 60 秒），已改用原文摘录。"]
+
+
+def test_a_bug_in_the_llm_path_is_not_a_fallback(corpus: Corpus, settings: Settings, monkeypatch) -> None:
+    def bug(_: object) -> str:
+        raise TypeError("a bug in our own code")
+
+    with pytest.raises(TypeError, match="a bug in our own code"):
+        ask(QUESTION, corpus, settings, llm=RunnableLambda(bug))
+    monkeypatch.setattr("assistant.ask.PROMPT", Path("/nonexistent/ask.md"))
+    with pytest.raises(FileNotFoundError):
+        ask(QUESTION, corpus, settings, llm=FakeListChatModel(responses=["不会用到"]))
+
+
+@pytest.mark.parametrize(("status", "reason"), [(401, "HTTP 401"), (500, "HTTP 500")])
+def test_an_http_failure_over_the_wire_falls_back_and_never_shows_the_key(
+    corpus: Corpus, settings: Settings, status: int, reason: str
+) -> None:
+    with FakeOpenAI([Reply(status=status)]) as server:
+        live = dataclasses.replace(settings, openai_api_key=KEY, openai_base_url=server.base_url, llm_model="fake")
+        answer = ask(QUESTION, corpus, live)
+    assert server.auth_headers == [f"Bearer {KEY}"]  # the server saw the key and echoed it in its error
+    assert answer.answer.startswith(f"据{PINGTAN}2022年报告") and len(answer.notices) == 1
+    assert reason in answer.notices[0] and "原文摘录" in answer.notices[0] and KEY not in answer.notices[0]
+
+
+def test_without_a_key_the_placeholder_key_is_sent(corpus: Corpus, settings: Settings) -> None:
+    with FakeOpenAI([Reply("平潭综合实验区2022年的主要问题是意见征集形式较为单一。")]) as server:
+        answer = ask(QUESTION, corpus, dataclasses.replace(settings, openai_base_url=server.base_url))
+    assert server.auth_headers == [f"Bearer {PLACEHOLDER_KEY}"] and answer.notices == []

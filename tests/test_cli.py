@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli import COMMANDS, main
 
 from .conftest import REPORTS
 
@@ -117,3 +119,51 @@ def test_argument_errors_are_explained_in_chinese(capsys):
 def test_tables_template_wants_xlsx(tmp_path, capsys):
     code, _, err = run(capsys, "tables-template", "-o", str(tmp_path / "t.csv"))
     assert code == 2 and ".xlsx" in err and not (tmp_path / "t.csv").exists()
+
+
+def test_a_bug_exits_3_with_the_log_path_and_the_traceback_in_the_log(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+
+    def broken(*_args: object) -> list[str]:
+        raise TypeError("a bug in our own code")
+
+    monkeypatch.setattr("assistant.readers._pdf_rows", broken)
+    code, out, err = run(capsys, "check", str(REPORTS / "huaian-shi-2024.pdf"))
+    log = tmp_path / "data" / "logs" / "nianbao.log"
+    assert code == 3 and out == ""
+    assert err == f"内部错误：TypeError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}\n"
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text and "a bug in our own code" in text and "_pdf_rows" in text
+
+
+def test_a_bug_is_logged_in_a_temp_folder_when_the_data_folder_is_not_writable(tmp_path, capsys, monkeypatch):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("", encoding="utf-8")  # data_dir/logs cannot be created under a file
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(blocked))
+    monkeypatch.setitem(COMMANDS, "parse", (lambda _args: 1 / 0, ""))
+    code, _, err = run(capsys, "parse", str(REPORTS / "pingtan-2022.txt"))
+    log = Path(err.rsplit("详细信息已记录在 ", 1)[1].strip())
+    assert code == 3 and err.startswith("内部错误：ZeroDivisionError（程序缺陷，不是您的输入问题）。")
+    assert log.name == "nianbao.log" and log.parent.parent == Path(tempfile.gettempdir())
+    assert "ZeroDivisionError" in log.read_text(encoding="utf-8")
+
+
+def test_user_errors_are_reported_with_their_kind_and_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    notes = tmp_path / "要点.txt"
+    notes.write_text("年度：2024\n- 全年主动公开政府信息1200条\n", encoding="utf-8")
+    out = str(tmp_path / "draft.md")
+    code, _, err = run(capsys, "draft", str(notes), "-o", out)
+    assert (code, err) == (2, "要点有误：未能从要点中识别机关名称，请用 --org 指定\n")
+    tables = tmp_path / "bad.json"
+    tables.write_text("{}", encoding="utf-8")
+    code, _, err = run(capsys, "draft", str(notes), "--org", "测试县", "--tables", str(tables), "-o", out)
+    no_tables = "统计表有误：\nbad.json 中没有 table2/table3/table4（应为 parse --json 的输出或其 tables 部分）\n"
+    assert (code, err) == (2, no_tables)
+    code, _, err = run(capsys, "draft", str(notes), "-o", str(tmp_path / "draft.pdf"))
+    assert (code, err) == (2, f"输入有误：输出文件须为 .docx 或 .md：{tmp_path / 'draft.pdf'}\n")
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(blocked))
+    code, _, err = run(capsys, "ask", "平潭2022年新收了多少申请？")
+    assert code == 2 and err.startswith(f"语料库不可用：无法使用数据文件夹 {blocked}：") and err.count("\n") == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.checks import check
 from assistant.cli import main
 from assistant.corpus import BM25, Corpus, CorpusError, chunk_pages, chunk_report, split_text
 from assistant.embeddings import HashEmbeddings, tokens
@@ -211,3 +212,14 @@ def test_web_upload_that_fails_to_index_is_not_kept(tmp_path: Path) -> None:
     assert sorted(Path(s).name for s, _ in summary.failed) == ["broken.pdf", "notes.txt"]
     assert [p.name for p in workspace.library.iterdir()] == ["pingtan-2022.txt"]
     assert [Path(r["source"]).name for r in workspace.corpus().list_reports()] == ["pingtan-2022.txt"]
+
+
+def test_parse_hint_count_counts_each_finding_once(tmp_path: Path) -> None:
+    # pingtan-2019 has 7 parse findings among its 10 (check() includes them); huaian's PDF has none
+    names = ("pingtan-2019.txt", "huaian-shi-2024.pdf")
+    corpus = Corpus(Settings(data_dir=tmp_path))
+    corpus.index([REPORTS / name for name in names])
+    counts = {Path(r["source"]).name: r["findings"] for r in corpus.list_reports()}
+    assert counts == {"pingtan-2019.txt": 10, "huaian-shi-2024.pdf": 1}
+    assert counts == {name: len(check(parse_file(REPORTS / name))) for name in names}
+    assert len(parse_file(REPORTS / "pingtan-2019.txt").parse_findings) == 7  # the double count was 17

@@ -11,7 +11,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from assistant.drafting import chain, draft, revise_section
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, parse_notes
 from assistant.drafting.offline import table_sentences, without_restated
+from assistant.errors import CorpusError
 from assistant.labels import PARTS, SECTIONS
+from assistant.llm import PLACEHOLDER_KEY, embeddings
 from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
 from assistant.textnums import numbers_in
@@ -180,3 +182,72 @@ def test_corpus_gives_prior_year_and_style_examples(tmp_path, monkeypatch, capsy
     prompts = [r["messages"][-1]["content"] for r in server.requests]
     assert all("【平潭综合实验区2023年】" in p for p in prompts)
     assert "（一）主动公开方面平潭综合实验区" in prompts[0]  # the same part of last year's report first
+
+
+# ── what falls back and what does not; the key in no message ──
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 500])
+def test_a_server_echoing_the_key_in_its_error_never_puts_it_in_a_notice(status):
+    heading = SECTIONS[4].text
+    report = draft(NOTES, tables=TABLES, settings=Settings()).report
+    with FakeOpenAI([Reply(status=status)]) as server:
+        result = draft(NOTES, tables=TABLES, settings=settings_for(server))
+        revision = revise_section(report, heading, "更简洁", settings=settings_for(server))
+    assert server.auth_headers == [f"Bearer {KEY}"] * 2  # the server had the key to echo
+    notices = result.notices + revision.notices
+    assert len(notices) == 2 and all(f"HTTP {status}" in n for n in notices)
+    assert not [n for n in notices if KEY in n or "Bearer" in n or "scripted error" in n]
+    assert revision.text == report.sections[heading]
+
+
+def test_a_missing_prompt_file_is_a_bug_not_a_fallback(monkeypatch, tmp_path):
+    monkeypatch.setattr(chain, "PROMPTS_DIR", tmp_path)  # no prompt files there
+    chain.load_prompt.cache_clear()
+    try:
+        with FakeOpenAI([Reply(echo=True)]) as server:
+            with pytest.raises(FileNotFoundError, match="system.md"):
+                draft(NOTES, tables=TABLES, settings=settings_for(server))
+            report = draft(NOTES, tables=TABLES, settings=Settings()).report
+            with pytest.raises(FileNotFoundError, match="system.md"):
+                revise_section(report, SECTIONS[4].text, "更简洁", settings=settings_for(server))
+        assert server.requests == []
+    finally:
+        chain.load_prompt.cache_clear()
+
+
+def test_a_bug_while_searching_examples_is_not_swallowed(monkeypatch):
+    class BrokenCorpus:
+        def search(self, *_args: object, **_kwargs: object) -> list:
+            raise TypeError("a bug in our own code")
+
+        def get_report(self, *_args: object) -> None:
+            return None
+
+    monkeypatch.setattr(chain, "build_model", lambda _s: FakeListChatModel(responses=FAITHFUL))
+    with pytest.raises(TypeError, match="a bug in our own code"):
+        draft(NOTES, tables=TABLES, prior=None, corpus=BrokenCorpus(), settings=Settings(openai_api_key=KEY))
+
+
+def test_an_unreachable_corpus_costs_only_the_examples(monkeypatch):
+    class UnreachableCorpus:
+        def search(self, *_args: object, **_kwargs: object) -> list:
+            raise CorpusError("无法检索向量库（http://127.0.0.1:9）：ConnectError")
+
+        def get_report(self, *_args: object) -> None:
+            return None
+
+    monkeypatch.setattr(chain, "build_model", lambda _s: FakeListChatModel(responses=FAITHFUL))
+    result = draft(NOTES, tables=TABLES, corpus=UnreachableCorpus(), settings=Settings(openai_api_key=KEY))
+    assert result.engine == "llm" and result.report.parts[PARTS[0].text] == FAITHFUL[0]
+    assert set(result.notices) == {"检索往年范文失败，本次起草未参考范文。"}
+
+
+def test_without_a_key_a_local_server_gets_the_placeholder_key():
+    with FakeOpenAI([Reply(echo=True)]) as server:
+        result = draft(NOTES, tables=TABLES, settings=Settings(openai_base_url=server.base_url, llm_model="fake"))
+    assert result.engine == "llm" and result.notices == []
+    assert set(server.auth_headers) == {f"Bearer {PLACEHOLDER_KEY}"}
+    embedder = embeddings(Settings(openai_base_url=server.base_url))
+    assert embedder.openai_api_key.get_secret_value() == PLACEHOLDER_KEY
+    assert (embedder.max_retries, embedder.request_timeout) == (0, 60.0)

@@ -402,3 +402,23 @@ def test_markdown_pipe_tables_become_tab_rows(tmp_path):
     assert "信息内容\t本年制发件数" in lines
     assert "规章\t3" in lines and "行政规范性文件\t" in lines
     assert not any(set(line) <= set("|-: ") and line for line in lines)
+
+
+def _broken_helper(*_args: object) -> list[str]:
+    raise TypeError("a bug in our own code")
+
+
+@pytest.mark.parametrize(
+    ("helper", "path"),
+    [("_pdf_rows", REPORTS / "huaian-shi-2024.pdf"), ("_table_lines", REPORTS / "pingtan-2024.html")],
+)
+def test_a_bug_in_our_reading_code_is_not_called_a_damaged_file(monkeypatch, helper: str, path: Path) -> None:
+    monkeypatch.setattr(f"assistant.readers.{helper}", _broken_helper)
+    with pytest.raises(TypeError, match="a bug in our own code"):
+        read_file(path)
+
+
+def test_a_bug_while_reading_a_docx_is_not_called_a_damaged_file(monkeypatch) -> None:
+    monkeypatch.setattr("assistant.readers._docx_rows", _broken_helper)
+    with pytest.raises(TypeError, match="a bug in our own code"):
+        read_bytes(_docx_bytes(), "tables.docx")

@@ -3,8 +3,9 @@
 Each unit is `prompt | ChatOpenAI | StrOutputParser`, streamed. The guard rejects any number that is
 not in the notes or the tables, and a unit that lost a figure of its bullets; one repair round
 follows, then the unit keeps the offline text with a notice. Any failure of the LLM (timeout, 401,
-429, 5xx, empty output) falls back the same way. Notes are passed as data inside <notes> tags; the
-API key only ever goes to the HTTP client.
+429, 5xx, empty output) falls back the same way; a failure of ours (a missing prompt file, a bug) does
+not: it propagates. Notes are passed as data inside <notes> tags; the API key only ever goes to the HTTP
+client (llm.py builds it).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-import openai
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_openai import ChatOpenAI
 
+from ..errors import CorpusError
 from ..labels import SECTIONS
+from ..llm import FAILURES, LLMFailure, chat_model, describe_error
 from ..settings import Settings
 from ..textnums import numbers_in
 
@@ -38,25 +38,14 @@ _HEADING_LINE = re.compile(r"^\s*(?:#+\s*|[一二三四五六]、|[（(][一二�
 _MARKUP = re.compile(r"^\s*(?:[-*•]\s+|\d+[.、]\s+)|\*\*")
 
 
-class LLMFailure(Exception):
-    """The LLM's answer cannot be used; the message (Chinese) says why, for the notice."""
-
-
 @cache
 def load_prompt(name: str) -> str:
     return (PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8")
 
 
-def build_model(settings: Settings) -> ChatOpenAI:
-    """The chat model of the settings: no retries (a failure falls back at once), streaming."""
-    return ChatOpenAI(
-        base_url=settings.openai_base_url or None,
-        api_key=settings.openai_api_key or "none",
-        model=settings.llm_model,
-        timeout=settings.llm_timeout,
-        max_retries=0,
-        streaming=True,
-    )
+def build_model(settings: Settings) -> BaseChatModel:
+    """The chat model of the settings, streaming (llm.py sets its timeout and retries)."""
+    return chat_model(settings, streaming=True)
 
 
 def build_chain(model: BaseChatModel, prompt: str) -> Any:
@@ -74,23 +63,6 @@ def tidy(text: str) -> str:
     """Model output as report prose: no headings it repeated, no markdown bullets or bold."""
     lines = [_MARKUP.sub("", line).strip() for line in text.splitlines() if not _HEADING_LINE.match(line)]
     return "\n".join(line for line in lines if line)
-
-
-def describe(exc: Exception, settings: Settings) -> str:
-    """A Chinese reason for a failed call; never the error's own text, which may echo the key."""
-    if isinstance(exc, LLMFailure):
-        return str(exc)
-    if isinstance(exc, openai.AuthenticationError):
-        return "大模型鉴权失败（HTTP 401），请检查 OPENAI_API_KEY"
-    if isinstance(exc, openai.RateLimitError):
-        return "大模型请求过于频繁或额度不足（HTTP 429）"
-    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
-        return f"大模型响应超时（超过{settings.llm_timeout:g}秒）"
-    if isinstance(exc, openai.APIStatusError):
-        return f"大模型服务出错（HTTP {exc.status_code}）"
-    if isinstance(exc, openai.APIConnectionError | httpx.HTTPError):
-        return "无法连接大模型服务"
-    return f"大模型调用失败（{type(exc).__name__}）"
 
 
 def _stream(chain: Any, inputs: dict[str, str], on_token: Callable[[str], None] | None) -> str:
@@ -178,7 +150,7 @@ def write_units(
         }
         try:
             inputs["examples"] = _examples(corpus, unit, notes)
-        except Exception:  # a broken corpus costs the examples, not the draft
+        except CorpusError:  # an unreachable corpus server costs the examples, not the draft
             inputs["examples"] = "（无）"
             notices.append("检索往年范文失败，本次起草未参考范文。")
         try:
@@ -186,8 +158,8 @@ def write_units(
             unit.text = guarded(model, unit.prompt, inputs, (allowed, required), on_token)
         except LLMFailure as exc:
             notices.append(f"“{unit.name}”：{exc}，已改用离线引擎起草。")
-        except Exception as exc:  # every other LLM failure (HTTP, timeout, protocol) falls back alike
-            notices.append(f"{describe(exc, settings)}，已改用离线引擎起草其余内容。")
+        except FAILURES as exc:  # HTTP, timeout, protocol: the service failed, so the rest is drafted offline
+            notices.append(f"{describe_error(exc, settings)}，已改用离线引擎起草其余内容。")
             break
     return notices
 
@@ -206,5 +178,5 @@ def revise(
     inputs = {"part": heading, "notes": as_data(text), "instruction": as_data(instruction)}
     try:
         return Revision(guarded(build_model(settings), "revise", inputs, (allowed, set()), on_token))
-    except Exception as exc:  # any failure keeps the section as it was, with the reason
-        return Revision(text, [f"改写未成功：{describe(exc, settings)}，已保留原文。"])
+    except FAILURES as exc:  # the service failed or answered badly: the section stays as it was, with the reason
+        return Revision(text, [f"改写未成功：{describe_error(exc, settings)}，已保留原文。"])
