@@ -15,7 +15,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import jieba
@@ -23,6 +22,7 @@ from jieba import posseg
 
 from .labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, TABLE2
 from .report import Report
+from .resources import read_prompt
 from .settings import Settings
 from .textnums import numbers_in, sentences
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
     from .corpus import Chunk, Corpus
 
-PROMPT = Path(__file__).resolve().parents[1] / "prompts" / "ask.md"
 ANSWER_CHARS = 400
 TABLE_SECTION = {"table2": SECTIONS[1].text, "table3": SECTIONS[2].text, "table4": SECTIONS[3].text}
 TABLE_NAME = {"table2": "表二", "table3": "表三", "table4": "表四"}
@@ -514,7 +513,7 @@ def _llm_answer(question: str, chunks: list[Chunk], facts: str, llm: BaseChatMod
     from langchain_core.prompts import ChatPromptTemplate
     from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
-    prompt = ChatPromptTemplate.from_template(PROMPT.read_text(encoding="utf-8"))
+    prompt = ChatPromptTemplate.from_template(read_prompt("ask"))
     retriever = RunnableLambda(lambda _: _context(chunks))
     chain = (
         {"context": retriever, "facts": RunnableLambda(lambda _: facts), "question": RunnablePassthrough()}

@@ -22,10 +22,11 @@ from .drafts import DraftStore
 from .errors import InputError
 from .readers import UnreadableError
 from .report import Finding, Report
+from .resources import bundled_corpus
 from .settings import Settings
 from .webapp_settings import LlmConfig, write_private
 
-BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+BUNDLED_CORPUS = bundled_corpus()
 UNCHECKED = "未通过校验"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,6 +20,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_openai import ChatOpenAI
 
 from ..labels import SECTIONS
+from ..resources import read_prompt
 from ..settings import Settings
 from ..textnums import numbers_in
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from . import Revision, Unit
     from .notes import Notes
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 EXAMPLES_PER_UNIT = 2
 EXAMPLE_CHARS = 300
 _HEADING_LINE = re.compile(r"^\s*(?:#+\s*|[一二三四五六]、|[（(][一二三四五][)）]\S{0,12}$)")
@@ -42,9 +40,8 @@ class LLMFailure(Exception):
     """The LLM's answer cannot be used; the message (Chinese) says why, for the notice."""
 
 
-@cache
 def load_prompt(name: str) -> str:
-    return (PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8")
+    return read_prompt(name)
 
 
 def build_model(settings: Settings) -> ChatOpenAI:
