@@ -16,7 +16,6 @@ from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
 from assistant.textnums import numbers_in
 
-from .conftest import REPORTS
 from .fake_openai import FakeOpenAI, Reply
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -158,11 +157,11 @@ def test_revise_section_keeps_numbers_faithful():
     assert revise_section(report, heading, "更简洁", settings=Settings()).text == report.sections[heading]
 
 
-def test_corpus_gives_prior_year_and_style_examples(tmp_path, monkeypatch, capsys):
+def test_corpus_gives_prior_year_and_style_examples(tmp_path, monkeypatch, capsys, reports):
     from assistant.cli import main
     from assistant.corpus import Corpus
 
-    Corpus(Settings(data_dir=tmp_path)).index([REPORTS / "pingtan-2023.txt"])
+    Corpus(Settings(data_dir=tmp_path)).index([reports / "pingtan-2023.txt"])
     copied = "- 常态化开展日监测、月通报，对信息公开错情、政策解读、重要信息转载等情况每月通报\n"
     notes = tmp_path / "notes.md"
     notes.write_text(NOTES.replace("## 监督保障\n", "## 监督保障\n" + copied), encoding="utf-8")
