@@ -107,7 +107,10 @@ def test_two_readings_that_fit_equally_are_reported():
     report = parse_text(_table3_text(rows))
     finding = next(f for f in report.parse_findings if f.where == "table3:（一）予以公开")
     assert finding.rule == "P-AMBIGUOUS"
-    assert "11" in finding.message
+    assert finding.message == (
+        "表三「（一）予以公开」行有 2 种读法都符合表内关系（如 1、10、0、0、0、0、11；11、0、0、0、0、0、11），"
+        "已取第一种，请核对原表"
+    )
 
 
 def test_splits_respect_row_totals_and_leading_zeros():
