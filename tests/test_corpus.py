@@ -184,9 +184,8 @@ def test_unusable_data_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_index_reports_skips_and_exit_code(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    folder: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path))
     assert main(["index", str(folder / "pingtan-2022.txt")]) == 0
     assert "新增 1 份" in capsys.readouterr().out
     assert main(["index", str(folder)]) == 2  # broken.pdf cannot be read

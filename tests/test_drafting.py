@@ -40,10 +40,8 @@ OFFLINE = Settings()
 
 
 @pytest.fixture(autouse=True)
-def offline_env(tmp_path, monkeypatch):
+def offline_env(data_dir):
     """The CLI reads settings from the environment: no LLM and no corpus here, whatever the machine has."""
-    for name, value in {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "ASSISTANT_DATA_DIR": tmp_path / "data"}.items():
-        monkeypatch.setenv(name, str(value))
 
 
 @pytest.fixture(scope="module")
