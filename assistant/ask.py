@@ -15,7 +15,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import jieba
@@ -25,6 +24,7 @@ from .cells import format_number
 from .labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_GROUP_TOTALS, TABLE2
 from .llm import FAILURES, chat_model, describe_error
 from .report import Report
+from .resources import read_prompt
 from .settings import Settings
 from .tables import Location, t2_cell
 from .textnums import numbers_in, sentences
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
     from .corpus import Chunk, Corpus
 
-PROMPT = Path(__file__).resolve().parents[1] / "prompts" / "ask.md"
 ANSWER_CHARS = 400
 TABLE_SECTION = {"table2": SECTIONS[1].text, "table3": SECTIONS[2].text, "table4": SECTIONS[3].text}
 TABLE_NAME = {"table2": "表二", "table3": "表三", "table4": "表四"}
@@ -501,7 +500,7 @@ def _llm_answer(question: str, chunks: list[Chunk], facts: str, llm: BaseChatMod
     from langchain_core.prompts import ChatPromptTemplate
     from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
-    prompt = ChatPromptTemplate.from_template(PROMPT.read_text(encoding="utf-8"))
+    prompt = ChatPromptTemplate.from_template(read_prompt("ask"))
     retriever = RunnableLambda(lambda _: _context(chunks))
     chain = (
         {"context": retriever, "facts": RunnableLambda(lambda _: facts), "question": RunnablePassthrough()}

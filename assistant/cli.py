@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .errors import (
     EXIT_FINDINGS,
@@ -136,12 +136,12 @@ def cmd_tables_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_index(args: argparse.Namespace) -> int:
+def _index(corpus: Any, paths: list[str | Path]) -> Any:
+    """corpus.index with a progress bar and the skipped files on stderr; no paths means the bundled reports."""
     from tqdm import tqdm
 
-    from .corpus import Corpus
+    from .resources import bundled_corpus
 
-    corpus = Corpus(load_settings())
     with tqdm(desc="索引", unit="份", file=sys.stderr) as bar:
 
         def progress(done: int, total: int, name: str) -> None:
@@ -149,9 +149,16 @@ def cmd_index(args: argparse.Namespace) -> int:
             bar.set_postfix_str(name)
             bar.update(done - bar.n)
 
-        summary = corpus.index(args.paths or ["corpus"], progress)
+        summary = corpus.index(paths or [bundled_corpus()], progress)
     for source, reason in summary.failed:
         print(f"已跳过 {source}：{reason}", file=sys.stderr)
+    return summary
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .corpus import Corpus
+
+    summary = _index(Corpus(load_settings()), args.paths)
     print(summary.describe())
     return EXIT_USAGE if summary.failed else EXIT_OK
 
@@ -161,7 +168,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .corpus import Corpus
 
     settings = load_settings()
-    answer = ask(args.question, Corpus(settings), settings)
+    # a data folder never indexed (and no shared server): answer from the bundled reports, as the web app does
+    first_use = not (settings.chroma_url or (settings.data_dir / "corpus.sqlite3").is_file())
+    corpus = Corpus(settings)
+    if first_use:
+        print("首次使用：正在为随附的往年报告建立索引……", file=sys.stderr)
+        _index(corpus, [])
+    answer = ask(args.question, corpus, settings)
     if args.json:
         _dump(answer.to_json())
         return EXIT_OK
@@ -223,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
     t.add_argument("--template", choices=("2019", "2021"), default="2021", help="年报格式版本（默认 2021）")
     i = sub.add_parser("index", help=COMMANDS["index"][1])
-    i.add_argument("paths", nargs="*", help="报告文件或文件夹（默认 corpus/）")
+    i.add_argument("paths", nargs="*", help="报告文件或文件夹（默认：随附的往年报告）")
     a = sub.add_parser("ask", help=COMMANDS["ask"][1])
     a.add_argument("question", help="问题，例如“平潭2022年新收了多少申请？”")
     a.add_argument("--json", action="store_true", help="以 JSON 输出")

@@ -21,10 +21,11 @@ from typing import Any
 from .drafts import DraftStore
 from .errors import InputError, UserError, internal_message, log_internal
 from .report import Finding, Report
+from .resources import bundled_corpus
 from .settings import Settings
 from .webapp_settings import LlmConfig, write_private
 
-BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+BUNDLED_CORPUS = bundled_corpus()
 UNCHECKED = "未通过校验"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 LOG_FILE = "webapp.log"

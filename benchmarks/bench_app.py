@@ -19,7 +19,7 @@ import httpx
 from gradio_client import Client, handle_file
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT / ".." / "shared" / "reports" / "pingtan-2023.txt"
+REPORT = ROOT / "corpus" / "pingtan-2023.txt"
 NOTES = (
     "机关：测试县人民政府办公室\n年度：2024\n"
     "- 全年主动公开政府信息1200条，发布政策解读35篇\n- 收到政府信息公开申请15件，均按时答复\n"

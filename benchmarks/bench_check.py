@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORTS = ROOT / ".." / "shared" / "reports"
+REPORTS = ROOT / "corpus"  # the bundled corpus: the published reports
 sys.path.insert(0, str(ROOT))
 
 from assistant.checks import check  # noqa: E402

@@ -33,7 +33,7 @@ from assistant.report import Report  # noqa: E402
 from assistant.settings import Settings, load_settings  # noqa: E402
 from assistant.textnums import numbers_in, quantities, sentences, unwrap  # noqa: E402
 
-REPORTS = ROOT / ".." / "shared" / "reports"
+REPORTS = ROOT / "corpus"  # the bundled corpus: the published reports
 HAND_NOTES = ROOT / "tests" / "data" / "notes-pingtan-2024.md"
 HAND_TABLES = ROOT / "tests" / "data" / "tables-pingtan-2024.json"
 # (report the notes are derived from, last year's report or None)

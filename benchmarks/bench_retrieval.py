@@ -1,4 +1,4 @@
-"""Retrieval and question-answering benchmark over the shared real reports, printed side by side.
+"""Retrieval and question-answering benchmark over the bundled real reports (corpus/), printed side by side.
 
     /work/venv/bin/python benchmarks/bench_retrieval.py [--scales 1000,10000,100000]
 
@@ -35,9 +35,9 @@ from assistant.corpus import Chunk, Corpus  # noqa: E402
 from assistant.embeddings import HashEmbeddings  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
-REPORTS = ROOT / ".." / "shared" / "reports"
+REPORTS = ROOT / "corpus"  # the bundled corpus: the published reports
 QUESTIONS = json.loads((Path(__file__).parent / "questions.json").read_text(encoding="utf-8"))
-EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((ROOT / "tests" / "data" / "expected-tables.json").read_text(encoding="utf-8"))
 FILES = [p for p in sorted(REPORTS.iterdir()) if p.name in EXPECTED]
 FULL_PATH_LIMIT = 10_000
 METHODS = ("bm25", "vector", "hybrid")

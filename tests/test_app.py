@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import socket
 import threading
 import time
 from pathlib import Path
@@ -14,29 +12,14 @@ from gradio_client.exceptions import AppError
 
 from assistant.drafts import DraftStore
 from assistant.labels import T3_NEW
-from assistant.settings import load_settings
-from assistant.webapp import serve
+from assistant.webapp_workspace import BUNDLED_CORPUS
 
-from .conftest import REPORTS, ROOT
-
-EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 NOTES = "机关：测试县人民政府办公室\n年度：2024\n- 全年主动公开政府信息1200条\n- 收到政府信息公开申请15件，均按时答复\n"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(data_dir: Path, port: int | None = None, corpus_dir: Path | None = None):
-    settings = load_settings(env={"ASSISTANT_DATA_DIR": str(data_dir)})
-    return serve(settings, port=port or free_port(), corpus_dir=corpus_dir, block=False, quiet=True)
-
-
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    demo, url, ws = start(tmp_path_factory.mktemp("data"), corpus_dir=ROOT / "corpus")
+def live(tmp_path_factory, start_app):
+    demo, url, ws = start_app(tmp_path_factory.mktemp("data"), corpus_dir=BUNDLED_CORPUS)
     yield Client(url, verbose=False), ws
     demo.close()
 
@@ -46,8 +29,14 @@ def test_startup_indexes_the_bundled_corpus_in_background(live):
     deadline = time.monotonic() + 30
     while "已收录" not in ws.status and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert ws.status.startswith("语料库：已收录 1 份报告")
-    assert [r["org"] for r in ws.corpus().list_reports()] == ["尉氏县先进制造业开发区"]
+    assert ws.status == "语料库：已收录 10 份报告（3 个机关）。"
+    listed = {(r["org"], r["year"], Path(r["source"]).name) for r in ws.corpus().list_reports()}
+    assert listed == {
+        ("淮安市人民政府", 2024, "huaian-shi-2024.pdf"),
+        ("尉氏县先进制造业开发区", 2022, "weishi-kaifaqu-2022.txt"),
+        ("平潭综合实验区", 2024, "pingtan-2024.html"),
+        *{("平潭综合实验区", y, f"pingtan-{y}.txt") for y in range(2019, 2026)},
+    }
 
 
 def test_endpoints_are_named(live):
@@ -76,19 +65,22 @@ def test_draft_with_bad_notes_gives_a_chinese_message(live, capfd):
     assert "Traceback" not in capfd.readouterr().err  # an expected user error is no crash in the console
 
 
-def test_check_finds_the_real_error_of_pingtan_2020(live):
+def test_check_finds_the_real_error_of_pingtan_2020(live, reports):
     client, _ = live
-    result = client.predict(handle_file(str(REPORTS / "pingtan-2020.txt")), None, api_name="/check")
+    result = client.predict(handle_file(str(reports / "pingtan-2020.txt")), None, api_name="/check")
     assert result["ok"] is False
     sums = [f for f in result["findings"] if f["rule"] == "T3-RESULT-SUM"]
-    assert any("27" in f["message"] and "21" in f["message"] for f in sums)
+    assert [(f["severity"], f["message"]) for f in sums] == [
+        ("error", "表三「（七）总计」行「自然人」列为 20，而各办理结果行之和为 6+6+4+3+3+4=26。"),
+        ("error", "表三「（七）总计」行「总计」列为 21，而各办理结果行之和为 7+6+4+3+3+4=27。"),
+    ]
 
 
-def test_check_with_prior_year(live):
+def test_check_with_prior_year(live, reports):
     client, _ = live
     result = client.predict(
-        handle_file(str(REPORTS / "pingtan-2022.txt")),
-        handle_file(str(REPORTS / "pingtan-2021.txt")),
+        handle_file(str(reports / "pingtan-2022.txt")),
+        handle_file(str(reports / "pingtan-2021.txt")),
         api_name="/check",
     )
     assert result["ok"] is True
@@ -103,25 +95,25 @@ def test_check_unreadable_file(live, tmp_path, capfd):
     assert "Traceback" not in capfd.readouterr().err
 
 
-def test_upload_then_ask(live):
+def test_upload_then_ask(live, expected_tables, reports):
     client, _ = live
-    summary = client.predict(handle_file(str(REPORTS / "pingtan-2023.txt")), api_name="/index")
+    summary = client.predict(handle_file(str(reports / "pingtan-2023.txt")), api_name="/index")
     assert [Path(p).name for p in summary["added"]] == ["pingtan-2023.txt"]
     assert "新增 1 份" in summary["message"]
     answer = client.predict("平潭综合实验区2023年本年新收政府信息公开申请多少件？", api_name="/ask")
-    expected = EXPECTED["pingtan-2023.txt"]["table3"][T3_NEW][-1]
+    expected = expected_tables["pingtan-2023.txt"]["table3"][T3_NEW][-1]
     assert str(expected) in answer["answer"]
     assert answer["citations"][0]["year"] == 2023
     assert answer["citations"][0]["org"] == "平潭综合实验区"
 
 
-def test_concurrent_uploads_are_both_indexed(live):
+def test_concurrent_uploads_are_both_indexed(live, reports):
     client, ws = live
     files = ["pingtan-2021.txt", "pingtan-2022.txt"]
     results: dict[str, dict] = {}
 
     def upload(name: str) -> None:
-        results[name] = Client(client.src, verbose=False).predict(handle_file(str(REPORTS / name)), api_name="/index")
+        results[name] = Client(client.src, verbose=False).predict(handle_file(str(reports / name)), api_name="/index")
 
     threads = [threading.Thread(target=upload, args=(name,)) for name in files]
     for t in threads:
@@ -143,15 +135,15 @@ def test_two_sessions_keep_their_own_draft(live):
     assert client.predict(DraftStore.new_session_id(), api_name="/saved_draft") == ""
 
 
-def test_autosaved_draft_survives_a_restart(tmp_path):
+def test_autosaved_draft_survives_a_restart(tmp_path, start_app, free_port):
     session = DraftStore.new_session_id()
-    port = free_port()
-    demo, url, _ = start(tmp_path, port)
+    port = free_port
+    demo, url, _ = start_app(tmp_path, port)
     try:
         saved, _ = Client(url, verbose=False).predict(NOTES, "", None, session, api_name="/draft")
     finally:
         demo.close()
-    demo, url, _ = start(tmp_path, port)
+    demo, url, _ = start_app(tmp_path, port)
     try:
         restored = Client(url, verbose=False).predict(session, api_name="/saved_draft")
     finally:

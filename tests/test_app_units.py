@@ -41,7 +41,6 @@ from assistant.webapp_settings import LlmConfig, check_connection
 from assistant.webapp_tables import failing_cells, from_frames, render_html, to_frames
 from assistant.webapp_workspace import Workspace
 
-from .conftest import REPORTS
 from .fake_openai import FakeOpenAI as ScriptedOpenAI
 from .fake_openai import Reply
 
@@ -137,8 +136,8 @@ def test_chat_without_a_draft_says_what_to_do(webapp):
 
 
 @pytest.fixture(scope="module")
-def pingtan_2021():
-    return parse_file(REPORTS / "pingtan-2021.txt")
+def pingtan_2021(reports):
+    return parse_file(reports / "pingtan-2021.txt")
 
 
 class _Tables(html.parser.HTMLParser):
@@ -259,8 +258,8 @@ def test_table2_editor_reads_only_value_cells(pingtan_2021):
 
 
 @pytest.mark.parametrize("name", ["pingtan-2021.txt", "pingtan-2019.txt"])
-def test_tables_html_is_the_official_layout(name):
-    report = parse_file(REPORTS / name)
+def test_tables_html_is_the_official_layout(name, reports):
+    report = parse_file(reports / name)
     parsed = _parsed(report, [])
     assert list(parsed.tables) == ["table2", "table3", "table4"]
     for (table, rows), grid in zip(parsed.tables.items(), grids(report.template), strict=True):
@@ -337,8 +336,8 @@ def test_non_numbers_are_findings_not_tracebacks(pingtan_2021):
     assert set(marks) == {t3_cell(T3_ROWS["2021"][2].text, 2), t4_cell(0)}
 
 
-def test_totals_are_computed_from_their_parts(webapp):
-    report = parse_file(REPORTS / "pingtan-2020.txt")  # its result rows add to 27 while （七）总计 says 21
+def test_totals_are_computed_from_their_parts(webapp, reports):
+    report = parse_file(reports / "pingtan-2020.txt")  # its result rows add to 27 while （七）总计 says 21
     assert "T3-RESULT-SUM" in {f.rule for f in webapp.ws.check(report)}
     fixed, skipped = report.with_totals()
     assert fixed.table3[T3_TOTAL][-1] == 27 and skipped == []
@@ -505,9 +504,9 @@ def test_app_flags_and_environment(capsys):
     assert (load_settings(env={}).server_name, load_settings(env={}).server_port) == ("127.0.0.1", 7860)
 
 
-def test_chart_of_a_figure_across_years(webapp):
-    expected = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
-    files = [REPORTS / f"pingtan-{y}.txt" for y in (2021, 2022)]
+def test_chart_of_a_figure_across_years(webapp, reports, expected_tables):
+    expected = expected_tables
+    files = [reports / f"pingtan-{y}.txt" for y in (2021, 2022)]
     webapp.ws.index(files)
     frame = webapp.chart_frame("平潭综合实验区", "本年新收申请数（总计）")
     assert frame["年度"].tolist() == ["2021", "2022"]
@@ -516,9 +515,9 @@ def test_chart_of_a_figure_across_years(webapp):
     assert webapp.chart_choices().value == "平潭综合实验区"
 
 
-def test_chart_of_a_single_year_is_a_bar_on_a_whole_number_axis(webapp):
-    expected = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
-    webapp.ws.index([REPORTS / "weishi-kaifaqu-2022.txt"])
+def test_chart_of_a_single_year_is_a_bar_on_a_whole_number_axis(webapp, reports, expected_tables):
+    expected = expected_tables
+    webapp.ws.index([reports / "weishi-kaifaqu-2022.txt"])
     org = "尉氏县先进制造业开发区"
     for metric, value in (
         ("本年新收申请数（总计）", expected["weishi-kaifaqu-2022.txt"]["table3"][T3_NEW][-1]),
@@ -537,8 +536,8 @@ def test_chart_of_a_single_year_is_a_bar_on_a_whole_number_axis(webapp):
     assert webapp.chart(org, "不存在的指标") is None and webapp.chart(None, "行政复议（总计）") is None
 
 
-def test_an_answer_about_one_org_selects_it_in_the_chart(webapp):
-    webapp.ws.index([REPORTS / "weishi-kaifaqu-2022.txt", REPORTS / "pingtan-2022.txt"])
+def test_an_answer_about_one_org_selects_it_in_the_chart(webapp, reports):
+    webapp.ws.index([reports / "weishi-kaifaqu-2022.txt", reports / "pingtan-2022.txt"])
     *_, org_box = webapp.ask("尉氏开发区2022年行政复议有多少件")
     assert org_box.value == "尉氏县先进制造业开发区"
     assert {"尉氏县先进制造业开发区", "平潭综合实验区"} <= {value for _, value in org_box.choices}
@@ -548,8 +547,8 @@ def test_an_answer_about_one_org_selects_it_in_the_chart(webapp):
     assert org_box == gr.skip()
 
 
-def test_cited_passage_shows_no_markdown_marks(webapp):
-    webapp.ws.index([REPORTS / "pingtan-2022.txt"])
+def test_cited_passage_shows_no_markdown_marks(webapp, reports):
+    webapp.ws.index([reports / "pingtan-2022.txt"])
     answer, _, cite_box, cites, passage = webapp.ask("平潭2022年的问题和改进是怎么写的？")[:5]
     quote = cites[0]["quote"]
     body = passage.split("\n\n", 1)[1]
@@ -563,8 +562,8 @@ def test_cited_passage_shows_no_markdown_marks(webapp):
     assert passage_markdown("比例 1*2 与 a<b", "a<b") == "比例 1\\*2 与 <mark>a&lt;b</mark>"
 
 
-def test_page_widgets(webapp):
-    webapp.ws.index([REPORTS / "pingtan-2022.txt"])
+def test_page_widgets(webapp, reports):
+    webapp.ws.index([reports / "pingtan-2022.txt"])
     demo = build_app(webapp.ws)
     by_label = {getattr(b, "label", None): b for b in demo.blocks.values()}
     year = by_label["报告年度（可选）"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from langchain_core.language_models import FakeListChatModel
 from langchain_core.runnables import RunnableLambda
 
+from assistant import resources
 from assistant.ask import NEW_REQUESTS, ask, read_figure, scope
 from assistant.cli import main
 from assistant.corpus import Corpus
@@ -23,22 +25,22 @@ from assistant.report import Finding
 from assistant.settings import Settings
 from assistant.tables import Location
 
-from .conftest import REPORTS
 from .fake_openai import FakeOpenAI, Reply
 
-EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 PINGTAN = "平潭综合实验区"
 KEY = "sk-test-DO-NOT-LEAK-4242"
 
 
-def new_requests(name: str) -> int:
-    return EXPECTED[name]["table3"][T3_NEW][-1]
+@pytest.fixture(scope="session")
+def new_requests(expected_tables: dict) -> Callable[[str], int]:
+    """本年新收 (总计) of a real report, from the reference tables."""
+    return lambda name: expected_tables[name]["table3"][T3_NEW][-1]
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, reports) -> Settings:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
-    Corpus(settings).index([REPORTS])
+    Corpus(settings).index([reports])
     return settings
 
 
@@ -47,7 +49,7 @@ def corpus(settings: Settings) -> Corpus:
     return Corpus(settings)
 
 
-def test_numeric_question_is_exact_and_cites_the_year(corpus: Corpus, settings: Settings) -> None:
+def test_numeric_question_is_exact_and_cites_the_year(corpus: Corpus, settings: Settings, new_requests) -> None:
     answer = ask("平潭2022年新收了多少政府信息公开申请？", corpus, settings)
     assert f"为 {new_requests('pingtan-2022.txt')} 件" in answer.answer
     [citation] = answer.citations
@@ -55,7 +57,7 @@ def test_numeric_question_is_exact_and_cites_the_year(corpus: Corpus, settings: 
     assert citation.source.endswith("pingtan-2022.txt") and T3_NEW in citation.quote
 
 
-def test_relative_years_count_back_from_the_newest_report(corpus: Corpus, settings: Settings) -> None:
+def test_relative_years_count_back_from_the_newest_report(corpus: Corpus, settings: Settings, new_requests) -> None:
     newest = corpus.years(PINGTAN)[-1]
     answer = ask("平潭去年收到多少申请？", corpus, settings)
     assert answer.citations[0].year == newest - 1
@@ -64,7 +66,7 @@ def test_relative_years_count_back_from_the_newest_report(corpus: Corpus, settin
     assert scope("前年的问题和改进是怎么写的", corpus).years == [corpus.years()[-1] - 2]
 
 
-def test_trend_over_recent_years_is_computed(corpus: Corpus, settings: Settings) -> None:
+def test_trend_over_recent_years_is_computed(corpus: Corpus, settings: Settings, new_requests) -> None:
     years = corpus.years(PINGTAN)[-3:]
     answer = ask("平潭近三年新收申请数量的变化趋势？", corpus, settings)
     expected = {y: new_requests(f"pingtan-{y}.txt") for y in years}
@@ -76,10 +78,10 @@ def test_trend_over_recent_years_is_computed(corpus: Corpus, settings: Settings)
     assert [c.year for c in answer.citations] == years
 
 
-def test_a_trend_over_one_indexed_year_says_no_change_can_be_computed(tmp_path: Path) -> None:
+def test_a_trend_over_one_indexed_year_says_no_change_can_be_computed(tmp_path: Path, reports, new_requests) -> None:
     settings = Settings(data_dir=tmp_path)
     corpus = Corpus(settings)
-    corpus.index([REPORTS / "pingtan-2023.txt"])
+    corpus.index([reports / "pingtan-2023.txt"])
     figure = f"为 {new_requests('pingtan-2023.txt')} 件"
     # only 2023 of this body: the figure, and plainly that no change can be computed
     for question in ("平潭综合实验区历年申请数量变化趋势如何？", "平潭近三年新收申请的变化"):
@@ -89,12 +91,12 @@ def test_a_trend_over_one_indexed_year_says_no_change_can_be_computed(tmp_path: 
     # a figure asked without a trend gets no such warning
     assert "无法计算" not in ask("平潭2023年新收了多少申请？", corpus, settings).answer
     # another year indexed, but not the one before: the comparison with last year is what is missing
-    corpus.index([REPORTS / "pingtan-2021.txt"])
+    corpus.index([reports / "pingtan-2021.txt"])
     answer = ask("平潭2023年新收申请比去年增加了多少？", corpus, settings)
     assert figure in answer.answer and "没有平潭综合实验区2022年的报告，无法计算与上年相比的变化" in answer.answer
 
 
-def test_which_year_most_uses_every_indexed_year(corpus: Corpus, settings: Settings) -> None:
+def test_which_year_most_uses_every_indexed_year(corpus: Corpus, settings: Settings, new_requests) -> None:
     answer = ask("平潭哪一年新收申请最多？", corpus, settings)
     expected = {y: new_requests(f"pingtan-{y}.txt") for y in corpus.years(PINGTAN)}
     assert [row[0] for row in answer.table[1:]] == sorted(expected)
@@ -102,8 +104,8 @@ def test_which_year_most_uses_every_indexed_year(corpus: Corpus, settings: Setti
     assert f"最多的是 {top} 年" in answer.answer
 
 
-def test_group_figures_and_table4(corpus: Corpus, settings: Settings) -> None:
-    t3, t4 = EXPECTED["huaian-shi-2024.pdf"]["table3"], EXPECTED["huaian-shi-2024.pdf"]["table4"]
+def test_group_figures_and_table4(corpus: Corpus, settings: Settings, expected_tables) -> None:
+    t3, t4 = expected_tables["huaian-shi-2024.pdf"]["table3"], expected_tables["huaian-shi-2024.pdf"]["table4"]
     withheld = sum(t3[row.text][-1] for row in T3_ROWS["2021"] if row.group == "（三）不予公开")
     answer = ask("淮安2024年不予公开的理由有哪些？各多少件", corpus, settings)
     assert f"不予公开为 {withheld} 件" in answer.answer and "属于行政查询事项" in answer.answer
@@ -112,9 +114,9 @@ def test_group_figures_and_table4(corpus: Corpus, settings: Settings) -> None:
     assert f"为 {t4[6] + t4[11]} 件" in corrected.answer and corrected.citations[0].section == SECTIONS[3].text
 
 
-def test_applicant_column_is_read_from_the_question(corpus: Corpus, settings: Settings) -> None:
+def test_applicant_column_is_read_from_the_question(corpus: Corpus, settings: Settings, expected_tables) -> None:
     answer = ask("平潭2021年自然人提出的申请有多少？", corpus, settings)
-    assert f"（自然人）为 {EXPECTED['pingtan-2021.txt']['table3'][T3_NEW][0]} 件" in answer.answer
+    assert f"（自然人）为 {expected_tables['pingtan-2021.txt']['table3'][T3_NEW][0]} 件" in answer.answer
 
 
 def test_narrative_question_cites_section_five(corpus: Corpus, settings: Settings) -> None:
@@ -126,14 +128,14 @@ def test_narrative_question_cites_section_five(corpus: Corpus, settings: Setting
 
 
 def test_pdf_passage_is_cited_with_its_page(
-    corpus: Corpus, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    corpus: Corpus, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], reports
 ) -> None:
     import pdfplumber
 
     question = "淮安2024年存在的主要问题和改进是怎么写的？"
     citation = ask(question, corpus, settings).citations[0]
     assert citation.section == SECTIONS[4].text and citation.source.endswith("huaian-shi-2024.pdf")
-    with pdfplumber.open(REPORTS / "huaian-shi-2024.pdf") as pdf:
+    with pdfplumber.open(reports / "huaian-shi-2024.pdf") as pdf:
         texts = [unicodedata.normalize("NFKC", page.extract_text()) for page in pdf.pages]
     # the cited passage opens the section, so it starts on the page printing the section's heading
     assert [n for n, text in enumerate(texts, 1) if SECTIONS[4].text in text] == [citation.page]
@@ -156,10 +158,10 @@ def test_no_answer_when_the_year_or_org_is_not_indexed(corpus: Corpus, settings:
     assert ask("  ", corpus, settings).answer == "请输入要查询的问题。"
 
 
-def test_an_org_not_indexed_is_never_swapped_for_the_only_one(tmp_path: Path) -> None:
+def test_an_org_not_indexed_is_never_swapped_for_the_only_one(tmp_path: Path, expected_tables, reports) -> None:
     settings = Settings(data_dir=tmp_path)
     corpus = Corpus(settings)
-    corpus.index([REPORTS / "weishi-kaifaqu-2022.txt"])
+    corpus.index([reports / "weishi-kaifaqu-2022.txt"])
     for question, named in (
         ("平潭2024年行政复议有多少件？", "平潭"),
         ("平潭综合实验区2024年行政复议有多少件", PINGTAN),
@@ -168,18 +170,20 @@ def test_an_org_not_indexed_is_never_swapped_for_the_only_one(tmp_path: Path) ->
         answer = ask(question, corpus, settings)
         assert answer.answer == f"语料库中没有{named}的报告，无法回答。" and answer.citations == [], question
     # the indexed org is still found by a loose name, and a question naming no org is about it
-    weishi = EXPECTED["weishi-kaifaqu-2022.txt"]["table4"][4]
+    weishi = expected_tables["weishi-kaifaqu-2022.txt"]["table4"][4]
     for question in ("尉氏开发区2022年行政复议有多少件", "2022年行政复议有多少件"):
         answer = ask(question, corpus, settings)
         assert answer.answer == f"尉氏县先进制造业开发区2022年行政复议案件为 {weishi} 件。", question
 
 
-def test_a_cell_the_parser_could_not_read_is_quoted_not_called_blank(corpus: Corpus, settings: Settings) -> None:
+def test_a_cell_the_parser_could_not_read_is_quoted_not_called_blank(
+    corpus: Corpus, settings: Settings, reports
+) -> None:
     for name, question, row in (
         ("pingtan-2021.txt", "平潭综合实验区2021年行政规范性文件制发了多少件？", "行政规范性文件"),
         ("pingtan-2020.txt", "平潭2020年政府集中采购项目多少个", "政府集中采购"),
     ):
-        [doubt] = [f.message for f in parse_file(REPORTS / name).parse_findings if f.where.row == row]
+        [doubt] = [f.message for f in parse_file(reports / name).parse_findings if f.where.row == row]
         answer = ask(question, corpus, settings)
         assert doubt in answer.answer and "未能读出" in answer.answer and "未填写" not in answer.answer
         [citation] = answer.citations
@@ -190,7 +194,7 @@ def test_a_cell_the_parser_could_not_read_is_quoted_not_called_blank(corpus: Cor
     assert unread and trend.answer.count("未能读出") == len(unread)
 
 
-def test_a_doubtful_reading_is_answered_with_the_parsers_caveat(corpus: Corpus) -> None:
+def test_a_doubtful_reading_is_answered_with_the_parsers_caveat(corpus: Corpus, new_requests) -> None:
     report = corpus.get_report(PINGTAN, 2022)
     row = next(r.text for r in T3_ROWS[report.template] if r.key == "本年新收")
     doubt = f"表三「{row}」行有 2 种读法都符合表内关系，已取第一种，请核对原表"
@@ -262,9 +266,13 @@ def test_a_bug_in_the_llm_path_is_not_a_fallback(corpus: Corpus, settings: Setti
 
     with pytest.raises(TypeError, match="a bug in our own code"):
         ask(QUESTION, corpus, settings, llm=RunnableLambda(bug))
-    monkeypatch.setattr("assistant.ask.PROMPT", Path("/nonexistent/ask.md"))
-    with pytest.raises(FileNotFoundError):
-        ask(QUESTION, corpus, settings, llm=FakeListChatModel(responses=["不会用到"]))
+    monkeypatch.setattr(resources, "prompts_dir", lambda: Path("/nonexistent"))
+    resources.read_prompt.cache_clear()
+    try:
+        with pytest.raises(FileNotFoundError):
+            ask(QUESTION, corpus, settings, llm=FakeListChatModel(responses=["不会用到"]))
+    finally:
+        resources.read_prompt.cache_clear()
 
 
 @pytest.mark.parametrize(("status", "reason"), [(401, "HTTP 401"), (500, "HTTP 500")])

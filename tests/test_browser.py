@@ -15,7 +15,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from assistant.labels import T3_TOTAL
 from assistant.parser import parse_file
-from tests.test_app import REPORTS, ROOT, free_port, start
+
+from .conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -34,16 +35,16 @@ def browser():
         b.close()
 
 
-def test_draft_edit_table_download_and_restart(browser, tmp_path):
+def test_draft_edit_table_download_and_restart(browser, tmp_path, reports, start_app, free_port):
     notes = tmp_path / "要点.txt"
     notes.write_text(
         f"机关：{ORG}\n年度：2021\n- 全年主动公开政府信息860条\n- 开展政务公开培训3次\n- 存在问题：政策解读形式单一\n",
         encoding="utf-8",
     )
     tables = tmp_path / "tables.json"
-    tables.write_text(json.dumps(parse_file(REPORTS / "pingtan-2021.txt").tables_json(), ensure_ascii=False))
-    data, port = tmp_path / "data", free_port()
-    demo, url, _ = start(data, port)
+    tables.write_text(json.dumps(parse_file(reports / "pingtan-2021.txt").tables_json(), ensure_ascii=False))
+    data, port = tmp_path / "data", free_port
+    demo, url, _ = start_app(data, port)
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.goto(url, wait_until="load")
@@ -97,7 +98,7 @@ def test_draft_edit_table_download_and_restart(browser, tmp_path):
         demo.close()
 
     # a new server on the same data folder: the browser's session id brings the draft back
-    demo, url, _ = start(data, port)
+    demo, url, _ = start_app(data, port)
     try:
         page.reload(wait_until="load")
         page.wait_for_selector("#chat-input textarea", timeout=TIMEOUT)

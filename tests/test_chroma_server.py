@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,17 +19,10 @@ from assistant.corpus import Corpus, CorpusError
 from assistant.labels import SECTIONS, T3_NEW
 from assistant.settings import Settings
 
-from .conftest import REPORTS
+from .conftest import unused_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
-EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 START_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_heartbeat(url: str, server: subprocess.Popen) -> None:
@@ -51,7 +42,7 @@ def _wait_for_heartbeat(url: str, server: subprocess.Popen) -> None:
 @contextmanager
 def _chroma_server(path: Path) -> Iterator[str]:
     """A `chroma run` server on a free loopback port, stopped on exit; yields its URL."""
-    port = _free_port()
+    port = unused_port()
     server = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
@@ -76,32 +67,37 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def test_index_and_ask_through_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:
+def test_index_and_ask_through_a_chroma_server(chroma_url: str, tmp_path: Path, reports) -> None:
     settings = Settings(data_dir=tmp_path, chroma_url=chroma_url)
     corpus = Corpus(settings)
-    summary = corpus.index([REPORTS / "pingtan-2022.txt", REPORTS / "pingtan-2023.txt"])
+    summary = corpus.index([reports / "pingtan-2022.txt", reports / "pingtan-2023.txt"])
     assert len(summary.added) == 2 and summary.chunks > 10
     assert not (tmp_path / "chroma").exists()  # the vectors live on the server, not in the data folder
     hits = corpus.search("存在的主要问题", k=2, org="平潭综合实验区", year=2023, method="vector")
     assert hits and hits[0].year == 2023
     answer = ask("平潭2023年存在的主要问题和改进是怎么写的？", corpus, settings)
     assert answer.citations[0].section == SECTIONS[4].text and answer.citations[0].year == 2023
-    assert corpus.index([REPORTS / "pingtan-2022.txt"]).skipped  # the hash store still works with a server
+    assert corpus.index([reports / "pingtan-2022.txt"]).skipped  # the hash store still works with a server
 
 
 def test_a_second_machine_answers_from_the_shared_server(
-    chroma_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    chroma_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    expected_tables,
+    reports,
 ) -> None:
     # machine A indexes; machine B has an EMPTY data folder and only the server's URL
     a_settings = Settings(data_dir=tmp_path / "a", chroma_url=chroma_url)
     a = Corpus(a_settings)
-    pdf, text = REPORTS / "huaian-shi-2024.pdf", REPORTS / "weishi-kaifaqu-2022.txt"
+    pdf, text = reports / "huaian-shi-2024.pdf", reports / "weishi-kaifaqu-2022.txt"
     assert len(a.index([pdf, text]).added) == 2
     b_settings = Settings(data_dir=tmp_path / "b", chroma_url=chroma_url)
     b = Corpus(b_settings)
 
     answer = ask("淮安2024年新收了多少政府信息公开申请？", b, b_settings)
-    assert f"为 {EXPECTED['huaian-shi-2024.pdf']['table3'][T3_NEW][-1]} 件" in answer.answer
+    assert f"为 {expected_tables['huaian-shi-2024.pdf']['table3'][T3_NEW][-1]} 件" in answer.answer
     [citation] = answer.citations
     assert (citation.org, citation.year, citation.section) == ("淮安市人民政府", 2024, SECTIONS[2].text)
     assert citation.source == str(pdf.resolve()) and T3_NEW in citation.quote
@@ -131,9 +127,9 @@ def test_a_second_machine_answers_from_the_shared_server(
 
 
 def test_unreachable_server_is_a_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], free_port: int
 ) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port}"
     with pytest.raises(CorpusError, match="无法打开向量库"):
         Corpus(Settings(data_dir=tmp_path, chroma_url=url))
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path))

@@ -17,17 +17,15 @@ from assistant.labels import SECTIONS
 from assistant.parser import parse_file
 from assistant.settings import Settings
 
-from .conftest import REPORTS
-
 SMALL = ("pingtan-2021.txt", "pingtan-2022.txt", "weishi-kaifaqu-2022.txt")
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, reports) -> Path:
     """A folder of three real reports and one broken PDF, indexed once; the tests below run in order."""
     root = tmp_path_factory.mktemp("reports")
     for name in SMALL:
-        shutil.copy(REPORTS / name, root / name)
+        shutil.copy(reports / name, root / name)
     (root / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (root / "notes.json").write_text("{}", encoding="utf-8")  # not a report format: ignored
     return root
@@ -79,18 +77,18 @@ def test_missing_path_is_reported(corpus: Corpus, tmp_path: Path) -> None:
     assert summary.failed and "找不到" in summary.failed[0][1]
 
 
-def test_remove_forgets_a_source(tmp_path: Path) -> None:
+def test_remove_forgets_a_source(tmp_path: Path, reports) -> None:
     corpus = Corpus(Settings(data_dir=tmp_path))
-    source = str((REPORTS / "pingtan-2022.txt").resolve())
+    source = str((reports / "pingtan-2022.txt").resolve())
     corpus.index([source])
     corpus.remove(source)
     assert corpus.list_reports() == [] and corpus.search("政府信息公开") == []
     assert corpus.index([source]).added == [source]  # forgotten, so indexed again
 
 
-def test_tables_are_stored_and_chunks_carry_metadata(corpus: Corpus) -> None:
+def test_tables_are_stored_and_chunks_carry_metadata(corpus: Corpus, reports) -> None:
     report = corpus.get_report("平潭综合实验区", 2022)
-    assert report == parse_file(REPORTS / "pingtan-2022.txt").model_copy(update={"source": report.source})
+    assert report == parse_file(reports / "pingtan-2022.txt").model_copy(update={"source": report.source})
     hits = corpus.search("存在的主要问题和改进措施", k=3, org="平潭综合实验区", year=2022)
     assert hits[0].section == SECTIONS[4].text
     assert all(h.org == "平潭综合实验区" and h.year == 2022 and h.template == "2021" for h in hits)
@@ -109,12 +107,12 @@ def _compact(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def test_pdf_chunks_carry_the_page_they_start_on(tmp_path: Path) -> None:
+def test_pdf_chunks_carry_the_page_they_start_on(tmp_path: Path, reports) -> None:
     import pdfplumber
 
     corpus = Corpus(Settings(data_dir=tmp_path))
-    corpus.index([REPORTS / "huaian-shi-2024.pdf", REPORTS / "pingtan-2022.txt"])
-    with pdfplumber.open(REPORTS / "huaian-shi-2024.pdf") as pdf:
+    corpus.index([reports / "huaian-shi-2024.pdf", reports / "pingtan-2022.txt"])
+    with pdfplumber.open(reports / "huaian-shi-2024.pdf") as pdf:
         pages = [_compact(page.extract_text()) for page in pdf.pages]
     chunks = corpus.search("政府信息公开工作", k=100, org="淮安市人民政府")
     assert len(chunks) > 5 and len({c.page for c in chunks}) >= 4
@@ -131,8 +129,8 @@ def test_chunk_pages_follow_the_page_breaks() -> None:
     assert chunk_pages(text, ["重复。", "第一页"]) == [3, 1]  # out of order: found from the start
 
 
-def test_chunking_by_section_and_part() -> None:
-    report = parse_file(REPORTS / "pingtan-2022.txt")
+def test_chunking_by_section_and_part(reports) -> None:
+    report = parse_file(reports / "pingtan-2022.txt")
     pieces = chunk_report(report)
     parts = {part for section, part, _ in pieces if section == SECTIONS[0].text}
     assert parts == {"", *report.parts}
@@ -187,9 +185,8 @@ def test_unusable_data_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_index_reports_skips_and_exit_code(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    folder: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path))
     assert main(["index", str(folder / "pingtan-2022.txt")]) == 0
     assert "新增 1 份" in capsys.readouterr().out
     assert main(["index", str(folder)]) == 2  # broken.pdf cannot be read
@@ -198,14 +195,14 @@ def test_cli_index_reports_skips_and_exit_code(
     assert "未变跳过 1 份" in captured.out and "新增 1 份" in captured.out
 
 
-def test_web_upload_that_fails_to_index_is_not_kept(tmp_path: Path) -> None:
+def test_web_upload_that_fails_to_index_is_not_kept(tmp_path: Path, reports) -> None:
     from assistant.webapp_workspace import Workspace
 
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     (uploads / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (uploads / "notes.txt").write_text("这不是年度报告，只是几句笔记。", encoding="utf-8")
-    shutil.copy(REPORTS / "pingtan-2022.txt", uploads / "pingtan-2022.txt")
+    shutil.copy(reports / "pingtan-2022.txt", uploads / "pingtan-2022.txt")
     workspace = Workspace(Settings(data_dir=tmp_path / "data"))
     kept = [workspace.keep_upload(path) for path in sorted(uploads.iterdir())]
     summary = workspace.index(kept)
@@ -214,12 +211,12 @@ def test_web_upload_that_fails_to_index_is_not_kept(tmp_path: Path) -> None:
     assert [Path(r["source"]).name for r in workspace.corpus().list_reports()] == ["pingtan-2022.txt"]
 
 
-def test_parse_hint_count_counts_each_finding_once(tmp_path: Path) -> None:
+def test_parse_hint_count_counts_each_finding_once(tmp_path: Path, reports: Path) -> None:
     # pingtan-2019 has 7 parse findings among its 10 (check() includes them); huaian's PDF has none
     names = ("pingtan-2019.txt", "huaian-shi-2024.pdf")
     corpus = Corpus(Settings(data_dir=tmp_path))
-    corpus.index([REPORTS / name for name in names])
+    corpus.index([reports / name for name in names])
     counts = {Path(r["source"]).name: r["findings"] for r in corpus.list_reports()}
     assert counts == {"pingtan-2019.txt": 10, "huaian-shi-2024.pdf": 1}
-    assert counts == {name: len(check(parse_file(REPORTS / name))) for name in names}
-    assert len(parse_file(REPORTS / "pingtan-2019.txt").parse_findings) == 7  # the double count was 17
+    assert counts == {name: len(check(parse_file(reports / name))) for name in names}
+    assert len(parse_file(reports / "pingtan-2019.txt").parse_findings) == 7  # the double count was 17

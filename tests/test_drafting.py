@@ -32,25 +32,22 @@ from assistant.spreadsheet import load_tables
 from assistant.tables import Tables
 from assistant.textnums import numbers_in, quantities
 
-from .conftest import REPORTS, ROOT
+from .conftest import ROOT
 
 DATA = Path(__file__).resolve().parent / "data"
 NOTES = DATA / "notes-pingtan-2024.md"
 TABLES = DATA / "tables-pingtan-2024.json"
 OFFLINE = Settings()
-EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
-def offline_env(tmp_path, monkeypatch):
+def offline_env(data_dir):
     """The CLI reads settings from the environment: no LLM and no corpus here, whatever the machine has."""
-    for name, value in {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "ASSISTANT_DATA_DIR": tmp_path / "data"}.items():
-        monkeypatch.setenv(name, str(value))
 
 
 @pytest.fixture(scope="module")
-def pingtan_2023():
-    return parse_file(REPORTS / "pingtan-2023.txt")
+def pingtan_2023(reports):
+    return parse_file(reports / "pingtan-2023.txt")
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +55,10 @@ def result(pingtan_2023):
     return draft(NOTES.read_text(encoding="utf-8"), tables=load_tables(TABLES), prior=pingtan_2023, settings=OFFLINE)
 
 
-def test_tables_fixture_is_the_reference_data():
+def test_tables_fixture_is_the_reference_data(expected_tables):
     tables = load_tables(TABLES)
-    assert tables.table3 == EXPECTED["pingtan-2024.txt"]["table3"]
-    assert tables.table4 == EXPECTED["pingtan-2024.txt"]["table4"]
+    assert tables.table3 == expected_tables["pingtan-2024.txt"]["table3"]
+    assert tables.table4 == expected_tables["pingtan-2024.txt"]["table4"]
 
 
 # ── notes ──
@@ -253,15 +250,15 @@ def test_only_clauses_restating_table_counts_are_dropped():
     assert without_restated(bullets, []) == bullets
 
 
-def test_narrative_and_tables_agree(result):
-    t3 = EXPECTED["pingtan-2024.txt"]["table3"]
+def test_narrative_and_tables_agree(result, expected_tables):
+    t3 = expected_tables["pingtan-2024.txt"]["table3"]
     text = result.report.sections[SECTIONS[0].text]
     assert f"新收政府信息公开申请{t3[T3_NEW][6]}件" in text
     assert f"办结{t3[T3_TOTAL][6]}件" in text
     assert "予以公开71件、部分公开29件、不予公开39件、无法提供75件、不予处理1件、其他处理3件" in text
     assert "被申请行政复议7件（结果维持2件、结果纠正1件、其他结果3件、尚未审结1件）" in text
     assert "被提起行政诉讼19件" in text
-    assert result.report.table3 == t3 and result.report.table4 == EXPECTED["pingtan-2024.txt"]["table4"]
+    assert result.report.table3 == t3 and result.report.table4 == expected_tables["pingtan-2024.txt"]["table4"]
 
 
 def test_register_structure_and_length(result):
@@ -281,8 +278,8 @@ def test_check_passes_with_prior_year(result):
     assert not [f for f in result.findings if f.rule == "D-COPY"]
 
 
-def test_zero_tables_say_none_received():
-    zero = Tables(template="2021", **EXPECTED["weishi-kaifaqu-2022.txt"])
+def test_zero_tables_say_none_received(expected_tables):
+    zero = Tables(template="2021", **expected_tables["weishi-kaifaqu-2022.txt"])
     assert applications_sentence(zero) == "本年度未收到政府信息公开申请，无上年结转申请。"
     assert (
         reviews_sentence(zero)
@@ -290,8 +287,8 @@ def test_zero_tables_say_none_received():
     )
 
 
-def test_carried_applications_are_stated():
-    t3 = EXPECTED["pingtan-2025.txt"]["table3"]
+def test_carried_applications_are_stated(expected_tables):
+    t3 = expected_tables["pingtan-2025.txt"]["table3"]
     sentence = applications_sentence(Tables(template="2021", table3=t3))
     assert f"结转下年度继续办理{t3[T3_CARRY_NEXT][6]}件" in sentence
     assert t3[T3_CARRY_NEXT][6] > 0
@@ -364,9 +361,9 @@ def test_copied_sentences_are_flagged(pingtan_2023):
 # ── CLI ──
 
 
-def test_cli_docx_round_trip(tmp_path, capsys):
+def test_cli_docx_round_trip(tmp_path, capsys, reports):
     out = tmp_path / "draft.docx"
-    prior = str(REPORTS / "pingtan-2023.txt")
+    prior = str(reports / "pingtan-2023.txt")
     code = main(["draft", str(NOTES), "--tables", str(TABLES), "--prior", prior, "-o", str(out)])
     assert code == 0
     assert "已写入最终稿" in capsys.readouterr().out

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from assistant import resources
 from assistant.drafting import chain, draft, revise_section
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, parse_notes
 from assistant.drafting.offline import table_sentences, without_restated
@@ -18,7 +19,6 @@ from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
 from assistant.textnums import numbers_in
 
-from .conftest import REPORTS
 from .fake_openai import FakeOpenAI, Reply
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -160,11 +160,11 @@ def test_revise_section_keeps_numbers_faithful():
     assert revise_section(report, heading, "更简洁", settings=Settings()).text == report.sections[heading]
 
 
-def test_corpus_gives_prior_year_and_style_examples(tmp_path, monkeypatch, capsys):
+def test_corpus_gives_prior_year_and_style_examples(tmp_path, monkeypatch, capsys, reports):
     from assistant.cli import main
     from assistant.corpus import Corpus
 
-    Corpus(Settings(data_dir=tmp_path)).index([REPORTS / "pingtan-2023.txt"])
+    Corpus(Settings(data_dir=tmp_path)).index([reports / "pingtan-2023.txt"])
     copied = "- 常态化开展日监测、月通报，对信息公开错情、政策解读、重要信息转载等情况每月通报\n"
     notes = tmp_path / "notes.md"
     notes.write_text(NOTES.replace("## 监督保障\n", "## 监督保障\n" + copied), encoding="utf-8")
@@ -202,8 +202,8 @@ def test_a_server_echoing_the_key_in_its_error_never_puts_it_in_a_notice(status)
 
 
 def test_a_missing_prompt_file_is_a_bug_not_a_fallback(monkeypatch, tmp_path):
-    monkeypatch.setattr(chain, "PROMPTS_DIR", tmp_path)  # no prompt files there
-    chain.load_prompt.cache_clear()
+    monkeypatch.setattr(resources, "prompts_dir", lambda: tmp_path)  # no prompt files there
+    resources.read_prompt.cache_clear()
     try:
         with FakeOpenAI([Reply(echo=True)]) as server:
             with pytest.raises(FileNotFoundError, match="system.md"):
@@ -213,7 +213,7 @@ def test_a_missing_prompt_file_is_a_bug_not_a_fallback(monkeypatch, tmp_path):
                 revise_section(report, SECTIONS[4].text, "更简洁", settings=settings_for(server))
         assert server.requests == []
     finally:
-        chain.load_prompt.cache_clear()
+        resources.read_prompt.cache_clear()
 
 
 def test_a_bug_while_searching_examples_is_not_swallowed(monkeypatch):

@@ -1,5 +1,6 @@
 """Export: GB/T 9704 layout read back with python-docx, official merged cells, Markdown, round trip."""
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -15,25 +16,23 @@ from assistant.parser import parse_file
 from assistant.readers import read_file
 from assistant.report import Finding, Report
 
-from .conftest import REPORTS, SPEC
-
 NARRATIVE = [s.text for s in SECTIONS if s.text[0] in "一五六"]
 TABLE_SECTIONS = [s.text for s in SECTIONS if s.text[0] in "二三四"]
 
 
-@cache
-def parsed(name: str) -> Report:
-    """Each real report is parsed once per test run (the PDF takes seconds)."""
-    return parse_file(REPORTS / name)
+@pytest.fixture(scope="session")
+def parsed(reports: Path) -> Callable[[str], Report]:
+    """parsed(name): each real report is parsed once per test run (the PDF takes seconds)."""
+    return cache(lambda name: parse_file(reports / name))
 
 
 @pytest.fixture
-def huaian() -> Report:
+def huaian(parsed) -> Report:
     return parsed("huaian-shi-2024.pdf")
 
 
 @pytest.fixture
-def pingtan_2019() -> Report:
+def pingtan_2019(parsed) -> Report:
     return parsed("pingtan-2019.txt")
 
 
@@ -65,7 +64,7 @@ def labels_only(grid: list[list[tuple[str, int, str]]]) -> list[list[tuple[str, 
 
 
 @pytest.fixture(scope="module")
-def huaian_docx(tmp_path_factory) -> Path:
+def huaian_docx(tmp_path_factory, parsed) -> Path:
     huaian = parsed("huaian-shi-2024.pdf")
     findings = [Finding(rule="T3-BALANCE", severity="error", message="表三「自然人」列不平衡", where="表三")]
     path = tmp_path_factory.mktemp("docx") / "huaian.docx"
@@ -139,9 +138,9 @@ def test_status_notice_red_on_top_and_findings_at_end(huaian_docx: Path) -> None
     assert "T3-BALANCE" in texts[-1] and "表三「自然人」列不平衡" in texts[-1]
 
 
-def test_tables_mirror_official_template_2021(huaian_docx: Path) -> None:
+def test_tables_mirror_official_template_2021(huaian_docx: Path, template_2021: Path) -> None:
     ours = docx.Document(str(huaian_docx)).tables
-    official = docx.Document(str(SPEC / "template-2021.docx")).tables
+    official = docx.Document(str(template_2021)).tables
     assert len(ours) == 3
     for mine, theirs in zip(ours, official, strict=True):
         assert labels_only(spans(mine)) == labels_only(spans(theirs))
@@ -206,7 +205,7 @@ def test_unwritable_path_raises_export_error(huaian: Report, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("name", ["huaian-shi-2024.pdf", "pingtan-2019.txt", "pingtan-2022.txt"])
-def test_round_trip_docx(name: str, tmp_path: Path) -> None:
+def test_round_trip_docx(name: str, tmp_path: Path, parsed) -> None:
     original = drafted(parsed(name))
     path = to_docx(original, tmp_path / "out.docx")
     assert read_file(path).reader == "docx"
@@ -221,7 +220,7 @@ def test_round_trip_docx(name: str, tmp_path: Path) -> None:
         assert back.sections[heading].startswith(original.sections[heading])
 
 
-def test_table_grid_carries_the_column_widths(tmp_path):
+def test_table_grid_carries_the_column_widths(tmp_path, reports):
     # LibreOffice and WPS lay columns out by the table grid, Word by the cells: both must be set
     import docx
     from docx.oxml.ns import qn
@@ -230,7 +229,7 @@ def test_table_grid_carries_the_column_widths(tmp_path):
     from assistant.parser import parse_file
     from assistant.tables import grids
 
-    path = to_docx(parse_file(REPORTS / "pingtan-2024.txt"), tmp_path / "r.docx")
+    path = to_docx(parse_file(reports / "pingtan-2024.txt"), tmp_path / "r.docx")
     tables = docx.Document(str(path)).tables
     for table, official in zip(tables, grids("2021"), strict=True):
         grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]

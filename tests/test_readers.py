@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import random
 import unicodedata
 import zipfile
@@ -14,11 +13,6 @@ import pytest
 
 from assistant.labels import T3_ROWS
 from assistant.readers import PAGE_BREAK, Document, UnreadableError, read_bytes, read_file, read_text
-
-from .conftest import REPORTS
-
-TEMPLATE = Path(__file__).resolve().parents[1] / ".." / "shared" / "spec" / "template-2021.docx"
-EXPECTED = json.loads((REPORTS / "expected-tables.json").read_text(encoding="utf-8"))
 
 
 def _rows(doc: Document) -> list[list[str]]:
@@ -48,20 +42,20 @@ def _numbers_row(doc: Document, width: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def huaian() -> Document:
-    return read_file(REPORTS / "huaian-shi-2024.pdf")
+def huaian(reports) -> Document:
+    return read_file(reports / "huaian-shi-2024.pdf")
 
 
 @pytest.fixture(scope="module")
-def pingtan_html() -> Document:
-    return read_file(REPORTS / "pingtan-2024.html")
+def pingtan_html(reports) -> Document:
+    return read_file(reports / "pingtan-2024.html")
 
 
 # ── real files ──────────────────────────────────────────────────────────────────────────────────
 
 
-def test_weishi_txt_keeps_tabs_of_copied_table() -> None:
-    doc = read_file(REPORTS / "weishi-kaifaqu-2022.txt")
+def test_weishi_txt_keeps_tabs_of_copied_table(reports) -> None:
+    doc = read_file(reports / "weishi-kaifaqu-2022.txt")
     assert doc.reader == "text" and doc.pages == 0
     line = next(line for line in doc.text.split("\n") if "予以公开" in line and "\t" in line)
     cells = line.split("\t")
@@ -69,28 +63,28 @@ def test_weishi_txt_keeps_tabs_of_copied_table() -> None:
     assert cells == ["三、本年度办理结果", "(一) 予以公开", *["0"] * 6, ""]
 
 
-def test_pingtan_html_table3_rows_match_reference(pingtan_html: Document) -> None:
+def test_pingtan_html_table3_rows_match_reference(pingtan_html: Document, expected_tables) -> None:
     assert pingtan_html.reader == "html"
-    for label, numbers in EXPECTED["pingtan-2024.html"]["table3"].items():
+    for label, numbers in expected_tables["pingtan-2024.html"]["table3"].items():
         assert _row_numbers(pingtan_html, label) == numbers
     assert _row_numbers(pingtan_html, "（一）予以公开") == [71, 0, 0, 0, 0, 0, 71]
 
 
-def test_pingtan_html_all_three_tables_and_no_cms_chrome(pingtan_html: Document) -> None:
+def test_pingtan_html_all_three_tables_and_no_cms_chrome(pingtan_html: Document, expected_tables) -> None:
     text = pingtan_html.text
     assert text.split("\n")[0] == "平潭综合实验区2024年度政府信息公开工作年度报告"
     assert "当前位置" not in text and "登录" not in text
     assert "行政规范性文件\t62\t33\t440" in text  # 表二
-    assert _numbers_row(pingtan_html, 15) == EXPECTED["pingtan-2024.html"]["table4"]  # 表四
+    assert _numbers_row(pingtan_html, 15) == expected_tables["pingtan-2024.html"]["table4"]  # 表四
     # header row under a rowspan/colspan: one "" for the 3x3 corner, one for 自然人, one for 总计
     assert "\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t" in text.split("\n")
     # a heading <br/> inside a cell leaves no whitespace; &nbsp; runs are gone
     assert "\xa0" not in text and "\u3000" not in text
 
 
-def test_huaian_pdf_tables_row_per_line(huaian: Document) -> None:
+def test_huaian_pdf_tables_row_per_line(huaian: Document, expected_tables) -> None:
     assert huaian.reader == "pdfplumber" and huaian.pages == 6
-    expected = EXPECTED["huaian-shi-2024.pdf"]
+    expected = expected_tables["huaian-shi-2024.pdf"]
     for label in (
         "一、本年新收政府信息公开申请数量",
         "（一）予以公开",
@@ -121,14 +115,14 @@ def test_huaian_pdf_text_normalised(huaian: Document) -> None:
     assert huaian.text.index("(七)总计") < huaian.text.index("五、存在的主要问题及改进情况")
 
 
-def test_huaian_pdf_pages_are_separated_by_form_feed_lines(huaian: Document) -> None:
+def test_huaian_pdf_pages_are_separated_by_form_feed_lines(huaian: Document, reports) -> None:
     import pdfplumber
 
     lines = huaian.text.split("\n")
     assert lines.count(PAGE_BREAK) == huaian.pages - 1
     assert not any("\f" in line for line in lines if line != PAGE_BREAK)
     ours = ["".join(page.split()) for page in huaian.text.split(f"\n{PAGE_BREAK}\n")]
-    with pdfplumber.open(REPORTS / "huaian-shi-2024.pdf") as pdf:
+    with pdfplumber.open(reports / "huaian-shi-2024.pdf") as pdf:
         for n, page in enumerate(pdf.pages):
             # the page's longest line, as pdfplumber reads it alone, is on our page n and nowhere else
             longest = max((line["text"] for line in page.extract_text_lines()), key=len)
@@ -136,8 +130,8 @@ def test_huaian_pdf_pages_are_separated_by_form_feed_lines(huaian: Document) -> 
             assert [i for i, text in enumerate(ours) if key in text] == [n]
 
 
-def test_template_docx_tables_with_official_merges() -> None:
-    doc = read_file(TEMPLATE)
+def test_template_docx_tables_with_official_merges(template_2021) -> None:
+    doc = read_file(template_2021)
     assert doc.reader == "docx"
     rows = _rows(doc)
     labels = {cell for row in rows for cell in row}
@@ -322,8 +316,8 @@ def test_encrypted_pdf() -> None:
 
 
 @pytest.mark.parametrize("fraction", [0.05, 0.6])
-def test_truncated_pdf(fraction: float) -> None:
-    data = (REPORTS / "huaian-shi-2024.pdf").read_bytes()
+def test_truncated_pdf(fraction: float, reports) -> None:
+    data = (reports / "huaian-shi-2024.pdf").read_bytes()
     assert "损坏" in _unreadable(data[: int(len(data) * fraction)], "cut.pdf")
 
 
@@ -410,12 +404,12 @@ def _broken_helper(*_args: object) -> list[str]:
 
 @pytest.mark.parametrize(
     ("helper", "path"),
-    [("_pdf_rows", REPORTS / "huaian-shi-2024.pdf"), ("_table_lines", REPORTS / "pingtan-2024.html")],
+    [("_pdf_rows", "huaian-shi-2024.pdf"), ("_table_lines", "pingtan-2024.html")],
 )
-def test_a_bug_in_our_reading_code_is_not_called_a_damaged_file(monkeypatch, helper: str, path: Path) -> None:
+def test_a_bug_in_our_reading_code_is_not_called_a_damaged_file(monkeypatch, helper: str, path: str, reports) -> None:
     monkeypatch.setattr(f"assistant.readers.{helper}", _broken_helper)
     with pytest.raises(TypeError, match="a bug in our own code"):
-        read_file(path)
+        read_file(reports / path)
 
 
 def test_a_bug_while_reading_a_docx_is_not_called_a_damaged_file(monkeypatch) -> None:

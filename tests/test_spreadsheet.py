@@ -11,14 +11,12 @@ from assistant.labels import T3_COLUMNS, T3_ROWS, T4_COLUMNS
 from assistant.parser import parse_file
 from assistant.spreadsheet import TablesError, load_tables, write_template
 
-from .conftest import REPORTS
-
 NEW, CARRIED = "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量"
 
 
 @pytest.fixture(scope="module")
-def pingtan_2023():
-    return parse_file(REPORTS / "pingtan-2023.txt")
+def pingtan_2023(reports):
+    return parse_file(reports / "pingtan-2023.txt")
 
 
 def test_blank_template_2021_layout_and_formulas(tmp_path: Path) -> None:
@@ -75,8 +73,8 @@ def test_prefilled_from_report_round_trips(tmp_path: Path, pingtan_2023) -> None
     assert all(tables.table2[k] == v for k, v in pingtan_2023.table2.items())
 
 
-def test_report_total_that_disagrees_is_kept_and_reported(tmp_path: Path) -> None:
-    report = parse_file(REPORTS / "pingtan-2020.txt")  # a real error: 办理结果 rows do not add up to （七）总计
+def test_report_total_that_disagrees_is_kept_and_reported(tmp_path: Path, reports) -> None:
+    report = parse_file(reports / "pingtan-2020.txt")  # a real error: 办理结果 rows do not add up to （七）总计
     path = write_template(tmp_path / "p.xlsx", report)
     assert openpyxl.load_workbook(path)["表三"]["D25"].value == report.table3["（七）总计"][0]
     with pytest.raises(
@@ -128,13 +126,13 @@ def test_wrong_shape_and_bad_files(tmp_path: Path) -> None:
         load_tables(tmp_path / "t.csv")
 
 
-def test_json_import_whole_output_and_tables_part(tmp_path: Path, pingtan_2023) -> None:
+def test_json_import_whole_output_and_tables_part(tmp_path: Path, pingtan_2023, reports) -> None:
     whole = tmp_path / "whole.json"
     whole.write_text(json.dumps(pingtan_2023.to_json(), ensure_ascii=False), encoding="utf-8")
     tables = load_tables(whole)
     assert tables.template == "2021" and tables.table3 == pingtan_2023.table3
     assert tables.table4 == pingtan_2023.table4
-    report_2019 = parse_file(REPORTS / "pingtan-2019.txt")
+    report_2019 = parse_file(reports / "pingtan-2019.txt")
     part = tmp_path / "part.json"
     part.write_text(json.dumps(report_2019.tables_json(), ensure_ascii=False), encoding="utf-8")
     tables = load_tables(part)

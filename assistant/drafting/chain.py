@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.output_parsers import StrOutputParser
@@ -22,6 +20,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from ..errors import CorpusError
 from ..labels import SECTIONS
 from ..llm import FAILURES, LLMFailure, chat_model, describe_error
+from ..resources import read_prompt
 from ..settings import Settings
 from ..textnums import numbers_in
 
@@ -31,16 +30,10 @@ if TYPE_CHECKING:
     from . import Revision, Unit
     from .notes import Notes
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 EXAMPLES_PER_UNIT = 2
 EXAMPLE_CHARS = 300
 _HEADING_LINE = re.compile(r"^\s*(?:#+\s*|[一二三四五六]、|[（(][一二三四五][)）]\S{0,12}$)")
 _MARKUP = re.compile(r"^\s*(?:[-*•]\s+|\d+[.、]\s+)|\*\*")
-
-
-@cache
-def load_prompt(name: str) -> str:
-    return (PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8")
 
 
 def build_model(settings: Settings) -> BaseChatModel:
@@ -50,7 +43,7 @@ def build_model(settings: Settings) -> BaseChatModel:
 
 def build_chain(model: BaseChatModel, prompt: str) -> Any:
     """`prompt | model | StrOutputParser()` with the shared system prompt."""
-    template = ChatPromptTemplate.from_messages([("system", load_prompt("system")), ("human", load_prompt(prompt))])
+    template = ChatPromptTemplate.from_messages([("system", read_prompt("system")), ("human", read_prompt(prompt))])
     return template | model | StrOutputParser()
 
 

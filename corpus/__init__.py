@@ -1,0 +1,1 @@
+"""The bundled corpus of published annual reports (package data; see assistant.resources)."""
