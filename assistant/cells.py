@@ -8,7 +8,8 @@ and the web table editor (cells as typed). The marks, decided once (full-width f
   any case, which is how pandas, Python and JSON write an empty cell.
 * a number: ASCII or full-width digits with an optional sign and decimal part; thousands separators ("," "，")
   and spaces inside are ignored, and so is a unit word after it: "1,234", "１２３４" and "1234件" are 1234.
-* anything else ("约5", "二", "3万", "1.2.3") is not a number, and `parse_cell` raises `CellError`.
+* anything else ("约5", "二", "3万", "1.2.3", "1e5") is not a number, and `parse_cell` raises `CellError`; so is
+  a value no report can hold: infinite, or of `MAX_DIGITS` digits or more before the decimal point.
 
 What a column may hold is its `Kind`: a count (a whole number, not negative; most cells), a signed count
 (2019's 本年增/减) or an amount (收费金额 in 万元, 采购总金额: decimals allowed). The parser reads cells with no
@@ -32,6 +33,8 @@ _BLANK_RUN = re.compile(f"[{re.escape(BLANK_CHARS)}]*")
 BLANK_WORDS = frozenset({"无", "nan", "none", "null"})
 # units a table cell may print after its number (the columns' own units: 件, 个, 项, 万元 …)
 UNIT_WORDS = ("万元", "元", "件", "个", "项", "条", "宗", "起", "家", "人次", "人", "次")
+MAX_DIGITS = 13  # below 10^13: more than any count or amount in 万元 a body reports; refused, never rounded
+_TOO_LARGE = f"数值过大（{MAX_DIGITS + 1} 位以上），请检查是否多打了数字"
 _NUMBER = re.compile(rf"([+-]?\d+(?:\.\d+)?)(?:{'|'.join(UNIT_WORDS)})?")
 _IGNORED = str.maketrans("", "", ", \t\u00a0")  # after NFKC, "，" is "," and U+3000 a space
 
@@ -62,6 +65,9 @@ def parse_cell(raw: object, kind: Kind | None = "count") -> Number | None:
         number = _NUMBER.fullmatch(_fold(raw))
         if not number:
             raise CellError(f"“{raw.strip()}”不是数字")
+        whole = number[1].lstrip("+-").split(".")[0]
+        if len(whole.lstrip("0")) > MAX_DIGITS:  # before int(), which refuses 4,300 digits with a ValueError
+            raise CellError(_TOO_LARGE)
         value = float(number[1]) if "." in number[1] else int(number[1])
     else:
         value = raw
@@ -70,6 +76,8 @@ def parse_cell(raw: object, kind: Kind | None = "count") -> Number | None:
 
 def _of_kind(value: Number, kind: Kind | None) -> Number:
     """The value when its column may hold it (whole floats become int), else CellError."""
+    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) >= 10**MAX_DIGITS:
+        raise CellError(_TOO_LARGE)
     if value < 0 and kind in ("count", "amount"):
         raise CellError(f"{format_number(value)} 是负数，此处应为非负数")
     if isinstance(value, float) and value.is_integer():

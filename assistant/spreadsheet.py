@@ -155,9 +155,12 @@ def _label_mismatches(wb: Any, template: TemplateName) -> list[str]:
     return problems
 
 
-def _where(c: GridCell) -> str:
+def _where(template: TemplateName, cell: Location) -> str:
     """A value cell named as the user sees it: 表三「（一）予以公开」行「自然人」列（D6）."""
-    return f"{c.ref.name() if c.ref else ''}（{_address(c)}）"
+    return f"{cell.name()}（{_ADDRESSES[template][cell]}）"
+
+
+_ADDRESSES = {t: {c.ref: _address(c) for g in grids(t) for c in g.value_cells} for t in TEMPLATES}
 
 
 def _load_xlsx(path: Path) -> Tables:
@@ -173,42 +176,49 @@ def _load_xlsx(path: Path) -> Tables:
     if mismatches[template]:
         raise TablesError(mismatches[template][:20])
     tables = Tables.blank(template)
-    totals = {total for total, _ in total_rules(template)}
+    typed = _read_cells(tables, formulas_wb, cached_wb)
+    problems = []
+    for total, parts in total_rules(template):
+        computed = _known_sum([tables.cell(p) for p in parts])
+        given = typed.get(total)
+        if given is not None and computed is not None and given != computed:
+            problems.append(f"{_where(template, total)}：填写的合计 {given} 与各项之和 {computed} 不一致")
+        tables.set(total, given if given is not None else computed)
+    if problems:
+        raise TablesError(problems)
+    return tables
+
+
+def _read_cells(tables: Tables, formulas_wb: Any, cached_wb: Any) -> dict[Location, int | float]:
+    """Every entered cell into `tables`; returns the totals typed over their formula (compared afterwards).
+
+    Raises TablesError naming every bad cell, so totals are compared only over clean cells."""
+    totals = {total for total, _ in total_rules(tables.template)}
     typed: dict[Location, int | float] = {}
-    places: dict[Location, str] = {}
     problems: list[str] = []
-    for grid in grids(template):
+    for grid in grids(tables.template):
         for c in grid.value_cells:
             assert c.ref is not None
-            places[c.ref] = _where(c)
             raw = formulas_wb[grid.title][_address(c)].value
             if isinstance(raw, str) and raw.startswith("="):
                 if c.ref in totals:
-                    continue  # recomputed below
+                    continue  # recomputed by the caller
                 raw = cached_wb[grid.title][_address(c)].value  # present only if a spreadsheet app saved it
                 if raw is None:
-                    problems.append(f"{places[c.ref]}：公式没有计算结果，请直接填写数字")
+                    problems.append(f"{_where(tables.template, c.ref)}：公式没有计算结果，请直接填写数字")
                     continue
             try:
-                value = parse_cell(raw, column_kind(template, c.ref))
+                value = parse_cell(raw, column_kind(tables.template, c.ref))
             except CellError as exc:
-                problems.append(f"{places[c.ref]}：{exc}")
+                problems.append(f"{_where(tables.template, c.ref)}：{exc}")
                 continue
             if c.ref in totals and value is not None:
                 typed[c.ref] = value
             else:
                 tables.set(c.ref, value)
-    if problems:  # totals are compared only over clean cells, so no mismatch is reported twice
-        raise TablesError(problems)
-    for total, parts in total_rules(template):
-        computed = _known_sum([tables.cell(p) for p in parts])
-        given = typed.get(total)
-        if given is not None and computed is not None and given != computed:
-            problems.append(f"{places[total]}：填写的合计 {given} 与各项之和 {computed} 不一致")
-        tables.set(total, given if given is not None else computed)
     if problems:
         raise TablesError(problems)
-    return tables
+    return typed
 
 
 def _infer_template(tables: dict) -> TemplateName:
