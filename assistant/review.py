@@ -22,6 +22,7 @@ from .errors import UserError
 from .readers import MAX_BYTES, MB
 from .report import Finding, Report
 
+HEAVY_SUFFIXES = {".pdf", ".docx"}
 REPORT_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".shtml", ".txt", ".md"}
 ZIP_TOTAL_BYTES = 20 * MAX_BYTES  # what one archive may hold once extracted
 _UTF8_NAME = 0x800  # zip flag: the member's name is UTF-8; without it, Windows tools wrote the local code page (GBK)
@@ -134,7 +135,9 @@ def _parse(source: Source) -> tuple[Report | None, str]:
 def _parse_all(sources: list[Source], workers: int, progress: Progress) -> list[tuple[Report | None, str]]:
     """Parse in `workers` processes (in this one when 1), reporting progress in source order."""
     results: list[tuple[Report | None, str]] = []
-    if workers <= 1 or len(sources) <= 1:
+    # text and HTML parse in milliseconds, less than starting a worker: only PDF and Word files are worth spreading
+    heavy = sum(Path(s.name).suffix.lower() in HEAVY_SUFFIXES for s in sources)
+    if workers <= 1 or heavy < 2:
         mapped: Iterable[tuple[Report | None, str]] = map(_parse, sources)
         pool = None
     else:
