@@ -158,3 +158,18 @@ def test_every_rule_has_a_chinese_name():
 
     assert set(RULES) <= set(RULE_NAMES)
     assert rule_name("T3-BALANCE") == "表三勾稽关系不成立" and rule_name("NEW-CODE") == "NEW-CODE"
+
+
+def test_pdfs_are_parsed_in_worker_processes_with_the_same_result(tmp_path, reports):
+    for name in ("淮安市-2024.pdf", "淮安市-2024-副本.pdf"):
+        shutil.copy(reports / "huaian-shi-2024.pdf", tmp_path / name)
+    ticks = []
+    spread = review([tmp_path], workers=2, progress=lambda done, total, name: ticks.append((done, total)))
+    alone = review([tmp_path], workers=1)
+    assert ticks == [(1, 2), (2, 2)]
+    assert [(r.report.tables_json(), r.duplicate_of) for r in spread] == [
+        (r.report.tables_json(), r.duplicate_of) for r in alone
+    ]
+    # in name order the copy comes first ("-" sorts before "."), so the other file is its duplicate
+    assert [Path(r.source.name).name for r in spread] == ["淮安市-2024-副本.pdf", "淮安市-2024.pdf"]
+    assert spread[0].duplicate_of == "" and Path(spread[1].duplicate_of).name == "淮安市-2024-副本.pdf"
