@@ -12,7 +12,7 @@ import docx
 import pytest
 
 from assistant.labels import T3_ROWS
-from assistant.readers import PAGE_BREAK, Document, UnreadableError, read_bytes, read_file, read_text
+from assistant.readers import PAGE_BREAK, Document, Limits, UnreadableError, read_bytes, read_file, read_text
 
 
 def _rows(doc: Document) -> list[list[str]]:
@@ -350,8 +350,8 @@ def test_empty_paste_and_empty_docx() -> None:
 def test_too_large(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_bytes("年报".encode() * 400_000)
-    with pytest.raises(UnreadableError, match=r"2\.3 MB.*上限 1\.0 MB"):
-        read_file(path, max_bytes=1024 * 1024)
+    with pytest.raises(UnreadableError, match=r"文件大小超过上限 1 MB（此文件 2\.3 MB）"):
+        read_file(path, Limits(file_bytes=1024 * 1024))
 
 
 def test_random_binary_and_image() -> None:
