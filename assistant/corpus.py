@@ -284,6 +284,7 @@ def _collection_name(embedder: str) -> str:
 
 
 def _damaged(db: Path, detail: object) -> CorpusError:
+    detail = " ".join(str(detail).replace("*", "").split())[:160]
     return CorpusError(
         f"语料库文件 {db} 已损坏（{detail}）。请运行“python -m assistant index --rebuild”从保存的报告文件重建"
         "（网页版：语料库页的“重建语料库”按钮）；已保存的报告原文件不受影响"
