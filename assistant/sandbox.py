@@ -44,10 +44,12 @@ def read_report(path: Path, limits: Limits = LIMITS) -> tuple[Document, Report]:
     return document, parse_document(document)
 
 
-def read_in_worker(path: str | Path, caps: Caps = CAPS) -> tuple[Document, Report]:
+def read_in_worker(path: str | Path, caps: Caps = CAPS, name: str | None = None) -> tuple[Document, Report]:
     """`read_report` in a worker process: UnreadableError when the file cannot be read or the worker passes
-    a cap; RuntimeError (a bug) when the worker fails otherwise."""
+    a cap, its message naming the file by `name` (default: the file name, never the server's folders);
+    RuntimeError (a bug) when the worker fails otherwise."""
     path = Path(path)
+    name = name or path.name
     # one thread for numeric libraries: each thread reserves address space the cap counts
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
     command = [sys.executable, "-m", "assistant.sandbox", str(path), str(caps.memory_mb)]
@@ -55,15 +57,15 @@ def read_in_worker(path: str | Path, caps: Caps = CAPS) -> tuple[Document, Repor
         done = subprocess.run(command, capture_output=True, timeout=caps.seconds, env=env, check=False)
     except subprocess.TimeoutExpired as exc:
         raise UnreadableError(
-            f"“{path.name}”的读取时间超过上限 {caps.seconds:g} 秒，已停止；请检查文件，或拆分后再试"
+            f"“{name}”的读取时间超过上限 {caps.seconds:g} 秒，已停止；请检查文件，或拆分后再试"
         ) from exc
     if done.returncode in (EXIT_OK, EXIT_USAGE):
         answer = json.loads(done.stdout)
         if done.returncode == EXIT_USAGE:
-            raise UnreadableError(answer["error"])
+            raise UnreadableError(answer["error"].replace(str(path), name))
         return Document(**answer["document"]), Report.model_validate(answer["report"])
     if done.returncode < 0:  # killed: the kernel's OOM killer, or a signal at the cap
-        raise UnreadableError(_over_memory(path.name, caps))
+        raise UnreadableError(_over_memory(name, caps))
     raise RuntimeError(f"reading worker exited with {done.returncode}: {done.stderr.decode(errors='replace')[-2000:]}")
 
 
@@ -72,8 +74,15 @@ def _over_memory(name: str, caps: Caps) -> str:
 
 
 def _work(path: Path, caps: Caps) -> int:
-    """The worker: cap the address space, read, print JSON; exit 0, or 2 with the Chinese message."""
+    """The worker: cap the address space (after the readers' libraries are loaded, so the cap is what
+    reading may add to them), read, print JSON; exit 0, or 2 with the Chinese message."""
     import resource
+
+    import bs4  # noqa: F401  (the libraries are loaded before the cap)
+    import docx  # noqa: F401
+    import pdfplumber  # noqa: F401
+
+    from . import parser  # noqa: F401
 
     resource.setrlimit(resource.RLIMIT_AS, (caps.memory_mb * MB, caps.memory_mb * MB))
     try:
