@@ -578,10 +578,9 @@ def _html_shape(markup: str, name: str, limits: Limits) -> None:
 
     parser = etree.HTMLParser(target=_Shape(name, limits), huge_tree=True)
     try:
-        etree.fromstring(markup, parser)
-    except LimitError:
-        raise
-    except etree.LxmlError:  # lxml wraps what the target raised; a page it cannot parse at all is left to bs4
+        parser.feed(markup)
+        parser.close()
+    except etree.LxmlError:  # a page lxml cannot parse at all is left to bs4 (the target's LimitError passes)
         return
 
 
