@@ -314,15 +314,20 @@ def stored_name(name: str, fallback_suffix: str = "") -> str:
     return name if name and not name.startswith(".") else f"上传文件{fallback_suffix}"
 
 
-def _recorded_sources(db: Path) -> list[str]:
-    """The files an old SQLite file names, as far as it can still be read."""
+def _recorded_sources(db: Path) -> set[str] | None:
+    """The files an old SQLite file names, from every table that can still be read; None when none can."""
     if not db.is_file():
-        return []
-    try:
-        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as old:
-            return [path for (path,) in old.execute("SELECT path FROM files")]
-    except sqlite3.Error:
-        return []
+        return set()
+    found: set[str] = set()
+    readable = False
+    for query in ("SELECT path FROM files", "SELECT source FROM reports", "SELECT DISTINCT source FROM chunks"):
+        try:
+            with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as old:
+                found |= {source for (source,) in old.execute(query)}
+                readable = True
+        except sqlite3.Error:
+            continue
+    return found if readable else None
 
 
 class Corpus:
@@ -668,12 +673,13 @@ class Corpus:
         self._require_writable()
         data = load_bytes(src)
         folder = self.library.resolve() / hashlib.sha256(data).hexdigest()
+        if folder.is_dir() and (held := [p for p in folder.iterdir() if p.is_file() and p.name[0] != "."]):
+            return held[0]  # these bytes are stored already, under the name they came with first
         target = folder / stored_name(name or src.name, src.suffix)
-        if not target.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            partial = folder / f".{target.name}.partial"
-            partial.write_bytes(data)
-            partial.replace(target)
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{target.name}.partial"
+        partial.write_bytes(data)
+        partial.replace(target)
         return target
 
     def add_upload(
@@ -697,13 +703,15 @@ class Corpus:
         cls, settings: Settings, paths: Iterable[str | Path] = (), progress: Progress | None = None
     ) -> tuple[Corpus, IndexSummary]:
         """Rebuild the corpus from the stored files: the SQLite file is set aside (as corpus.sqlite3.bak) and
-        the local Chroma folder removed, then every file the old records name (as far as they can be read),
-        every file in the file store and `paths` are indexed again. Works on a damaged data folder. Another
-        Corpus open on the same folder in this process must be dropped: the new one replaces it."""
+        the local Chroma folder removed, then every file the old records name (as far as they can be read;
+        when they cannot, the bundled reports, with a notice), every file in the file store and `paths` are
+        indexed again. Works on a damaged data folder. Another Corpus open on the same folder in this process
+        must be dropped: the new one replaces it."""
         data = settings.data_dir
-        sources = {*_recorded_sources(data / DB_NAME)}
+        recorded = _recorded_sources(data / DB_NAME)
+        sources = set(recorded or ()) | ({str(bundled_corpus())} if recorded is None else set())
         if (data / LIBRARY).is_dir():
-            sources |= {str(p.resolve()) for p in (data / LIBRARY).glob("*/*") if p.is_file() and p.name[0] != "."}
+            sources |= {str(p.resolve()) for p in (data / LIBRARY).rglob("*") if p.is_file() and p.name[0] != "."}
         if not _writable(data):
             raise CorpusError(f"数据文件夹 {data} 只读，无法重建语料库；请检查文件夹权限")
         for suffix in ("", "-journal", "-wal"):
@@ -716,9 +724,14 @@ class Corpus:
             shutil.rmtree(data / "chroma", ignore_errors=True)
             SharedSystemClient.clear_system_cache()  # the process's clients of the removed folder
         corpus = cls(settings)
-        targets = [*paths, *sorted(s for s in sources if Path(s).is_file())]
+        if recorded is None:
+            corpus.notices.append(
+                "原语料库记录已无法读取：已重新收录随附的往年报告和上传保存的报告；"
+                "其他位置的报告请用 index 命令重新收录。"
+            )
+        targets = [*paths, *sorted(s for s in sources if Path(s).exists())]
         summary = corpus.index(targets or [bundled_corpus()], progress)
-        summary.failed += [(s, "文件已不存在，无法重建") for s in sorted(sources) if not Path(s).is_file()]
+        summary.failed += [(s, "文件已不存在，无法重建") for s in sorted(sources) if not Path(s).exists()]
         return corpus, summary
 
     # ── the server's reports, copied into the local cache ──
