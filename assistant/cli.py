@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from .errors import (
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_USAGE,
+    CorpusError,
     InputError,
     UserError,
     internal_message,
@@ -80,12 +82,40 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _open_corpus(settings: Settings) -> object | None:
-    """The corpus when one exists (a Chroma URL or an indexed data folder); opening it imports chromadb."""
+    """The corpus when one exists (a Chroma URL or an indexed data folder) and can be opened; drafting does
+    without it, with a notice, when it cannot. Opening imports chromadb."""
     if not (settings.chroma_url or (settings.data_dir / "corpus.sqlite3").is_file()):
         return None
     from .corpus import Corpus
 
-    return Corpus(settings)
+    try:
+        corpus = Corpus(settings)
+    except CorpusError as exc:
+        print(f"提示：语料库不可用，起草时不参考往年报告。{exc}", file=sys.stderr)
+        return None
+    _notify(corpus.notices)
+    return corpus
+
+
+def _notify(notices: list[str]) -> None:
+    for notice in notices:
+        print(f"提示：{notice}", file=sys.stderr)
+
+
+def output_path(raw: str, suffixes: tuple[str, ...], kinds: str) -> Path:
+    """The file a command is to write, checked before any work: its suffix, and that neither it nor its
+    folder is in the way (a folder named like the file, a file named like the folder)."""
+    out = Path(raw)
+    if out.suffix.lower() not in suffixes or raw.endswith(("/", os.sep)):
+        raise InputError(f"输出文件须为 {kinds}：{raw}")
+    if out.is_dir():
+        raise InputError(f"输出路径 {out} 是一个文件夹，请给出文件名，例如 {out / ('报告' + suffixes[0])}")
+    if out.exists() and not out.is_file():
+        raise InputError(f"输出路径 {out} 不是普通文件（设备或管道），无法写入")
+    folder = next((p for p in out.parents if p.exists()), Path("."))
+    if not folder.is_dir():
+        raise InputError(f"无法写入 {out}：{folder} 是文件而不是文件夹")
+    return out
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
@@ -94,9 +124,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
     from .readers import read_file
     from .spreadsheet import load_tables
 
-    out = Path(args.output)
-    if out.suffix.lower() not in (".docx", ".md"):
-        raise InputError(f"输出文件须为 .docx 或 .md：{out}")
+    out = output_path(args.output, (".docx", ".md"), ".docx 或 .md")
     settings = load_settings()
     notes = read_file(args.notes).text
     tables = load_tables(args.tables) if args.tables else None
@@ -129,18 +157,15 @@ def cmd_draft(args: argparse.Namespace) -> int:
 def cmd_tables_template(args: argparse.Namespace) -> int:
     from .spreadsheet import write_template
 
-    if Path(args.output).suffix.lower() != ".xlsx":
-        raise InputError(f"输出文件须为 .xlsx（Excel/WPS 表格）：{args.output}")
-    path = write_template(args.output, template=args.template)
+    out = output_path(args.output, (".xlsx",), ".xlsx（Excel/WPS 表格）")
+    path = write_template(out, template=args.template)
     print(f"已生成 {args.template} 年版统计表模板：{path}（黄色单元格填写数字，合计自动计算）")
     return EXIT_OK
 
 
-def _index(corpus: Any, paths: list[str | Path]) -> Any:
-    """corpus.index with a progress bar and the skipped files on stderr; no paths means the bundled reports."""
+def _with_progress(run: Callable[[Callable[[int, int, str], None]], Any]) -> Any:
+    """An indexing run with a progress bar and the skipped files on stderr; its summary."""
     from tqdm import tqdm
-
-    from .resources import bundled_corpus
 
     with tqdm(desc="索引", unit="份", file=sys.stderr) as bar:
 
@@ -149,17 +174,31 @@ def _index(corpus: Any, paths: list[str | Path]) -> Any:
             bar.set_postfix_str(name)
             bar.update(done - bar.n)
 
-        summary = corpus.index(paths or [bundled_corpus()], progress)
+        summary = run(progress)
     for source, reason in summary.failed:
         print(f"已跳过 {source}：{reason}", file=sys.stderr)
     return summary
 
 
+def _index(corpus: Any, paths: list[str | Path]) -> Any:
+    """corpus.index with progress; no paths means the bundled reports."""
+    from .resources import bundled_corpus
+
+    return _with_progress(lambda progress: corpus.index(paths or [bundled_corpus()], progress))
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from .corpus import Corpus
 
-    summary = _index(Corpus(load_settings()), args.paths)
-    print(summary.describe())
+    settings = load_settings()
+    if args.rebuild:
+        summary = _with_progress(lambda progress: Corpus.rebuild(settings, args.paths, progress)[1])
+        print(f"已从保存的报告文件重建语料库。{summary.describe()}")
+    else:
+        corpus = Corpus(settings)
+        _notify(corpus.notices)
+        summary = _index(corpus, args.paths)
+        print(summary.describe())
     return EXIT_USAGE if summary.failed else EXIT_OK
 
 
@@ -171,6 +210,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     # a data folder never indexed (and no shared server): answer from the bundled reports, as the web app does
     first_use = not (settings.chroma_url or (settings.data_dir / "corpus.sqlite3").is_file())
     corpus = Corpus(settings)
+    _notify(corpus.notices)
     if first_use:
         print("首次使用：正在为随附的往年报告建立索引……", file=sys.stderr)
         _index(corpus, [])
@@ -237,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--template", choices=("2019", "2021"), default="2021", help="年报格式版本（默认 2021）")
     i = sub.add_parser("index", help=COMMANDS["index"][1])
     i.add_argument("paths", nargs="*", help="报告文件或文件夹（默认：随附的往年报告）")
+    i.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="语料库损坏或向量库丢失时，从保存的报告文件（及给出的文件）重建向量和表格",
+    )
     a = sub.add_parser("ask", help=COMMANDS["ask"][1])
     a.add_argument("question", help="问题，例如“平潭2022年新收了多少申请？”")
     a.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -255,12 +300,22 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command][0](args)
+    except BrokenPipeError:  # the reader of our output went away (`parse FILE | head`): nothing left to say
+        _silence_stdout()
+        return EXIT_OK
     except UserError as exc:
         print(headline(exc), file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # a bug of ours, whatever it is; KeyboardInterrupt still stops the program
         print(internal_message(exc, log_internal(exc, _data_dir(), LOG_FILE)), file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not raise BrokenPipeError again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _data_dir() -> Path | None:

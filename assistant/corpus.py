@@ -12,6 +12,15 @@ documents are the indexed text, so chunk texts and tokens can be rebuilt) and a 
 embedder). The local SQLite file is then a cache: before each lookup (at most every SYNC_SECONDS) it takes in
 reports the server gained and drops those it lost, so a fresh data folder answers from the shared corpus, and a
 file whose content the server already holds is not indexed again.
+
+Nothing is lost or mixed: uploads are kept in a file store under their content hash (two bodies' files of one
+name are two reports; no upload replaces a stored file), and indexing one file is one transaction. Its new
+vectors are written first with their ids in a journal table, then one SQLite commit stores tables, chunks and
+hash and journals the replaced version's vectors, which are dropped last; opening replays the journal, so a
+crash at any point leaves the file's old version or its new one, never a mix or orphan vectors. Opening also
+checks the SQLite file (damage: a message pointing to `index --rebuild`) and the Chroma collection against the
+SQLite records (a lost or stale Chroma folder is re-embedded from the stored chunk texts); a read-only data
+folder opens for queries only.
 """
 
 from __future__ import annotations
@@ -19,11 +28,14 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import shutil
 import sqlite3
+import tempfile
 import time
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -33,10 +45,12 @@ import httpx
 import numpy as np
 
 from .embeddings import ConfigError, make_embeddings, tokens
-from .errors import CorpusError
+from .errors import CorpusError, UserError
 from .labels import SECTIONS
-from .readers import PAGE_BREAK, Document
+from .readers import PAGE_BREAK, Document, load_bytes
 from .report import Report
+from .resources import bundled_corpus
+from .sandbox import ReadReport, read_report
 from .settings import Settings
 from .textnums import sentences
 
@@ -52,6 +66,8 @@ ADD_BATCH = 2000
 # up to this many chunks pass a search's filters: their vectors are scored exactly (see _vector_top)
 EXACT_LIMIT = 300
 REPORTS_COLLECTION = "nianbao_reports"
+DB_NAME = "corpus.sqlite3"
+LIBRARY = "library"  # the file store of uploads, one folder per content hash
 # a long-lived corpus (the web app) looks for other machines' changes on the server at most this often
 SYNC_SECONDS = 5.0
 SYNC_BATCH = 50
@@ -70,6 +86,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     section TEXT NOT NULL, part TEXT NOT NULL, page INTEGER, text TEXT NOT NULL, tokens TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE TABLE IF NOT EXISTS shared (sha256 TEXT PRIMARY KEY, source TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (id TEXT PRIMARY KEY);
 """
 
 
@@ -98,6 +115,12 @@ class IndexSummary:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
+
+    def public(self) -> dict:
+        """The summary as a response may carry it: file names, never the server's folders."""
+        names = {k: [public_name(s) for s in getattr(self, k)] for k in ("added", "updated", "skipped", "removed")}
+        failed = [{"file": public_name(s), "reason": r.replace(s, public_name(s))} for s, r in self.failed]
+        return {**names, "failed": failed, "chunks": self.chunks, "summary": self.describe()}
 
     def describe(self) -> str:
         return (
@@ -234,11 +257,13 @@ class _Lexicon:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(load_bytes(path)).hexdigest()
 
 
-def _chunk_id(source: str, seq: int) -> str:
-    return f"{hashlib.blake2b(source.encode(), digest_size=8).hexdigest()}-{seq}"
+def _chunk_id(source: str, seq: int, digest: str = "") -> str:
+    """A chunk's id names its file and that file's content, so a new version of a file never overwrites the
+    vectors of the version still indexed (they are dropped once the new one is committed)."""
+    return f"{hashlib.blake2b((source + chr(10) + digest).encode(), digest_size=8).hexdigest()}-{seq}"
 
 
 def _where(org: str | None, years: list[int] | None, section: str | None) -> dict | None:
@@ -258,21 +283,68 @@ def _collection_name(embedder: str) -> str:
     return "reports-" + re.sub(r"[^a-zA-Z0-9._-]", "-", embedder)
 
 
+def _damaged(db: Path, detail: object) -> CorpusError:
+    detail = " ".join(str(detail).replace("*", "").split())[:160]
+    return CorpusError(
+        f"语料库文件 {db} 已损坏（{detail}）。请运行“python -m assistant index --rebuild”从保存的报告文件重建"
+        "（网页版：语料库页的“重建语料库”按钮）；已保存的报告原文件不受影响"
+    )
+
+
+def _writable(folder: Path) -> bool:
+    """Whether files can be created in the folder (asked of the file system, not of the permission bits,
+    which do not stop root or a read-only mount)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def public_name(source: str) -> str:
+    """What a user is shown of a stored file: its name, never the server's folders."""
+    return Path(source).name
+
+
+def stored_name(name: str, fallback_suffix: str = "") -> str:
+    """An upload's name made safe to store: its last component, without control characters; "", "." and ".."
+    (or a hidden name) become "上传文件" with the upload's suffix."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\]", "", Path(name.replace("\\", "/")).name).strip()
+    return name if name and not name.startswith(".") else f"上传文件{fallback_suffix}"
+
+
+def _recorded_sources(db: Path) -> set[str] | None:
+    """The files an old SQLite file names, from every table that can still be read; None when none can."""
+    if not db.is_file():
+        return set()
+    found: set[str] = set()
+    readable = False
+    for query in ("SELECT path FROM files", "SELECT source FROM reports", "SELECT DISTINCT source FROM chunks"):
+        try:
+            with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as old:
+                found |= {source for (source,) in old.execute(query)}
+                readable = True
+        except sqlite3.Error:
+            continue
+    return found if readable else None
+
+
 class Corpus:
-    """Past reports in the data folder (or a Chroma server): `index` them, then `search` or look up tables."""
+    """Past reports in the data folder (or a Chroma server): `index` them, then `search` or look up tables.
+
+    Opening checks the store (SQLite integrity, Chroma against the SQLite records, vectors left by an
+    interrupted run) and repairs what it can; `notices` says what it did or why the corpus is query-only."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.notices: list[str] = []
         try:
             self.embeddings, self.embedder = make_embeddings(settings)
         except ConfigError as exc:
             raise CorpusError(str(exc)) from exc
-        try:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(settings.data_dir / "corpus.sqlite3", check_same_thread=False)
-            self.db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise CorpusError(f"无法使用数据文件夹 {settings.data_dir}：{exc}") from exc
+        self.read_only = not _writable(settings.data_dir)
+        self.db = self._open_db()
         self._lexicon: _Lexicon | None = None
         self._synced_at = -math.inf
         try:
@@ -287,11 +359,49 @@ class Corpus:
         except Exception as exc:  # only chromadb runs here, and what it raises depends on the
             # backend (ValueError for a refused connection, its own errors, sqlite3 or Rust panics for a damaged
             # store): every failure to open is the store's, and the user gets one clear message
-            raise CorpusError(f"无法打开向量库（{self._where_stored}）：{exc}") from exc
+            raise CorpusError(
+                f"无法打开向量库（{self._where_stored}）：{exc}。本机向量库损坏时，"
+                "请运行“python -m assistant index --rebuild”重建"
+            ) from exc
+        if not self.read_only:
+            self._replay_journal()
+            if self._shared is None:
+                self._check_vectors()
 
     @property
     def _where_stored(self) -> str:
         return self.settings.chroma_url or str(self.settings.data_dir / "chroma")
+
+    @property
+    def library(self) -> Path:
+        """The file store: every uploaded file under a folder named by its content's sha256."""
+        return self.settings.data_dir / LIBRARY
+
+    def _open_db(self) -> sqlite3.Connection:
+        """The SQLite file, checked (quick_check) before use; opened read-only when the folder is."""
+        path = self.settings.data_dir / DB_NAME
+        try:
+            if self.read_only:
+                if not path.is_file():
+                    raise CorpusError(
+                        f"无法使用数据文件夹 {self.settings.data_dir}：无法在其中写入，其中也没有可查询的语料库；"
+                        "请检查文件夹路径和权限"
+                    )
+                db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+                self.notices.append(f"数据文件夹 {self.settings.data_dir} 只读：可以查询往年报告，不能收录或移除报告。")
+            else:
+                db = sqlite3.connect(path, check_same_thread=False)
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            raise _damaged(path, exc) from exc
+        except OSError as exc:
+            raise CorpusError(f"无法使用数据文件夹 {self.settings.data_dir}：{exc.strerror or exc}") from exc
+        if verdict != "ok":
+            db.close()
+            raise _damaged(path, verdict)
+        if not self.read_only:
+            db.executescript(_SCHEMA)
+        return db
 
     def _client(self) -> ClientAPI:
         import chromadb
@@ -299,7 +409,7 @@ class Corpus:
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if not self.settings.chroma_url:
-            return chromadb.PersistentClient(path=str(self.settings.data_dir / "chroma"), settings=chroma_settings)
+            return chromadb.PersistentClient(path=self._local_chroma(), settings=chroma_settings)
         url = urlparse(self.settings.chroma_url)
         return chromadb.HttpClient(
             host=url.hostname or "localhost",
@@ -307,6 +417,16 @@ class Corpus:
             ssl=url.scheme == "https",
             settings=chroma_settings,
         )
+
+    def _local_chroma(self) -> str:
+        """The Chroma folder; for a read-only data folder a private copy, since Chroma writes even to read."""
+        folder = self.settings.data_dir / "chroma"
+        if not self.read_only:
+            return str(folder)
+        self._copy = tempfile.TemporaryDirectory(prefix="nianbao-chroma-")
+        if folder.is_dir():
+            shutil.copytree(folder, self._copy.name, dirs_exist_ok=True)
+        return self._copy.name
 
     def _open_vectors(self, client: ClientAPI) -> Chroma:
         from langchain_chroma import Chroma
@@ -318,10 +438,49 @@ class Corpus:
             collection_metadata={"hnsw:space": "cosine"},
         )
 
+    # ── repair ──
+
+    def _replay_journal(self) -> None:
+        """Drop the vectors an interrupted run left: those written before its SQLite commit, or those it
+        replaced after. Either way the SQLite records are the truth and these ids are not in them."""
+        if ids := [cid for (cid,) in self.db.execute("SELECT id FROM journal")]:
+            for start in range(0, len(ids), ADD_BATCH):
+                self._vectors.delete(ids=ids[start : start + ADD_BATCH])
+            with self.db:
+                self.db.execute("DELETE FROM journal")
+
+    def _check_vectors(self) -> None:
+        """Make the Chroma collection hold exactly the chunks SQLite records: orphans are deleted, missing
+        vectors (a deleted or older Chroma folder) are embedded again from the stored chunk texts."""
+        recorded = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if self._vectors._collection.count() == recorded:
+            return
+        held = set(self._vectors.get(include=[])["ids"])
+        rows = self.db.execute("SELECT id, text, org, year, template, section, part, source, page FROM chunks")
+        missing = {cid: Chunk(*row) for cid, *row in rows if cid not in held}
+        orphans = sorted(held - {cid for (cid,) in self.db.execute("SELECT id FROM chunks")})
+        for start in range(0, len(orphans), ADD_BATCH):
+            self._vectors.delete(ids=orphans[start : start + ADD_BATCH])
+        self._add_vectors(list(missing), list(missing.values()))
+        self.notices.append(
+            f"向量库与语料库记录不一致，已修复：补建 {len(missing)} 个段落的向量，删除 {len(orphans)} 个多余向量。"
+        )
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise CorpusError(
+                f"数据文件夹 {self.settings.data_dir} 只读，不能收录或移除报告；请检查文件夹权限或换一个数据文件夹"
+            )
+
     # ── ingestion ──
 
-    def index(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IndexSummary:
-        """Add files and folders: unchanged files skipped, changed ones re-indexed, vanished ones pruned."""
+    def index(
+        self, paths: Iterable[str | Path], progress: Progress | None = None, read: ReadReport | None = None
+    ) -> IndexSummary:
+        """Add files and folders: unchanged files skipped, changed ones re-indexed, vanished ones pruned.
+        `read` turns a file into its document and report (default: in this process; the web app passes
+        `sandbox.read_in_worker`). A file that cannot be read is listed and never stops the run."""
+        self._require_writable()
         summary = IndexSummary()
         files: list[Path] = []
         for raw in paths:
@@ -333,42 +492,32 @@ class Corpus:
             elif path.is_file():
                 files.append(path)
             else:
-                summary.failed.append((str(path), "找不到该文件或文件夹"))
+                reason = "不是普通文件（设备、管道或套接字）" if path.exists() else "找不到该文件或文件夹"
+                summary.failed.append((str(path), reason))
         if progress:
             progress(0, len(files), "")
         for done, path in enumerate(files, 1):
-            self._index_file(path, summary)
+            self._index_file(path, summary, read or read_report)
             if progress:
                 progress(done, len(files), path.name)
         return summary
 
-    def _index_file(self, path: Path, summary: IndexSummary) -> None:
-        from .parser import parse_document
-        from .readers import UnreadableError, read_file
-
+    def _index_file(self, path: Path, summary: IndexSummary, read: ReadReport) -> None:
         source = str(path)
         try:
             digest = _sha256(path)
-        except OSError as exc:
-            summary.failed.append((source, f"无法读取文件：{exc.strerror or exc}"))
-            return
-        known = self.db.execute("SELECT sha256, embedder FROM files WHERE path = ?", (source,)).fetchone()
-        if self._unchanged(source, digest, known):
-            summary.skipped.append(source)
-            return
-        try:
-            document = read_file(path)
-            report = parse_document(document)
-        except UnreadableError as exc:
+            known = self.db.execute("SELECT sha256, embedder FROM files WHERE path = ?", (source,)).fetchone()
+            if self._unchanged(source, digest, known):
+                summary.skipped.append(source)
+                return
+            document, report = read(path)
+        except UserError as exc:  # unreadable, beyond a limit, a bad cell: this file only
             summary.failed.append((source, str(exc)))
             return
         if not report.org or report.year is None or not report.sections:
             summary.failed.append((source, "未识别出机关、年度或章节，不像是政府信息公开工作年度报告"))
             return
-        self._delete(source)
         summary.chunks += self._store(report, document, digest)
-        self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (source, digest, self.embedder))
-        self.db.commit()
         (summary.updated if known else summary.added).append(source)
 
     def _unchanged(self, source: str, digest: str, known: tuple[str, str] | None) -> bool:
@@ -381,29 +530,52 @@ class Corpus:
         if not held or held[0].get("embedder") != self.embedder:
             return False
         if known and held[0]["source"] != source:
-            self._delete(source)
+            self._withdraw(source)
         self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (source, digest, self.embedder))
         self.db.commit()
         return True
 
     def _store(self, report: Report, document: Document, digest: str) -> int:
-        """Write one parsed report: its tables and JSON to SQLite (and the server), its chunks to SQLite and
-        Chroma, each with the page it starts on when the document has pages."""
+        """Write one parsed report as one transaction: its chunks' vectors first (their ids journaled, so a
+        crash before the commit leaves none behind), then its tables, chunks and hash in one SQLite commit
+        that also journals the replaced version's vectors, which are dropped last."""
         from .checks import check
 
-        findings = len(check(report))  # check() counts the parse findings already
-        self._save_report(report, document.source, findings)
-        meta = {"org": report.org, "year": report.year, "template": report.template, "source": document.source}
+        source = document.source
+        meta = {"org": report.org, "year": report.year, "template": report.template, "source": source}
         pieces = chunk_report(report)
         pages = chunk_pages(document.text, [body for _, _, body in pieces]) if document.pages else []
         chunks = [
             Chunk(body, section=s, part=p, page=pages[i] if pages else None, **meta)
             for i, (s, p, body) in enumerate(pieces)
         ]
-        self.add_chunks(chunks)
+        ids = [_chunk_id(source, i, digest) for i in range(len(chunks))]
+        stale = self._stale_ids(source, set(ids))
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO journal VALUES (?)", [(cid,) for cid in ids])
+        self._add_vectors(ids, chunks)
+        findings = len(check(report))  # check() counts the parse findings already
         if self._shared is not None:
-            self._share(self._shared, report, document.source, digest, findings)
+            self._share(self._shared, report, source, digest, findings)
+        with self.db:
+            self._drop_local(source)
+            self._save_report(report, source, findings)
+            self._insert_chunks(ids, chunks)
+            self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (source, digest, self.embedder))
+            if self._shared is not None:
+                self.db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?)", (digest, source))
+            self.db.executemany("DELETE FROM journal WHERE id = ?", [(cid,) for cid in ids])
+            self.db.executemany("INSERT OR IGNORE INTO journal VALUES (?)", [(cid,) for cid in stale])
+        self._replay_journal()
         return len(chunks)
+
+    def _stale_ids(self, source: str, keep: set[str]) -> list[str]:
+        """The vectors of what is indexed under `source` now (on a server: by any machine), except `keep`."""
+        if self._shared is not None:
+            held = self._vectors.get(where={"source": source}, include=[])["ids"]
+        else:
+            held = [cid for (cid,) in self.db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
+        return [cid for cid in held if cid not in keep]
 
     def _save_report(self, report: Report, source: str, findings: int) -> None:
         self.db.execute(
@@ -412,8 +584,9 @@ class Corpus:
         )
 
     def _share(self, shared: Collection, report: Report, source: str, digest: str, findings: int) -> None:
-        """Put the parsed report on the server. The collection is never searched by vector, so each entry
-        gets the same one-dimensional placeholder instead of an embedding (and no embedder downloads one)."""
+        """Put the parsed report on the server (replacing what was there under this path). The collection is
+        never searched by vector, so each entry gets the same one-dimensional placeholder instead of an
+        embedding (and no embedder downloads one)."""
         meta = {"org": report.org, "year": report.year, "template": report.template, "source": source}
         shared.upsert(
             ids=[digest],
@@ -421,27 +594,39 @@ class Corpus:
             embeddings=[[1.0]],
             metadatas=[{**meta, "findings": findings, "embedder": self.embedder}],
         )
-        self.db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?)", (digest, source))
+        if older := [d for d in shared.get(where={"source": source}, include=[])["ids"] if d != digest]:
+            shared.delete(ids=older)
 
     def add_chunks(self, chunks: list[Chunk]) -> None:
-        """Store one source's chunks: text and jieba tokens in SQLite, vectors in Chroma (in batches, since
-        Chroma limits one request). Ingestion uses it; so do bulk loads such as the benchmark's."""
+        """Store chunks of sources not indexed otherwise (bulk loads such as the benchmark's): vectors, then
+        texts and tokens in one SQLite commit."""
+        ids = [_chunk_id(c.source, seq) for seq, c in enumerate(chunks)]
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO journal VALUES (?)", [(cid,) for cid in ids])
+        self._add_vectors(ids, chunks)
+        with self.db:
+            self._insert_chunks(ids, chunks)
+            self.db.executemany("DELETE FROM journal WHERE id = ?", [(cid,) for cid in ids])
+
+    def _add_vectors(self, ids: list[str], chunks: list[Chunk]) -> None:
+        """Embed and store chunks in Chroma, in batches (Chroma limits one request)."""
+        fields = ("org", "year", "template", "section", "part", "source", "page")
         for start in range(0, len(chunks), ADD_BATCH):
             batch = chunks[start : start + ADD_BATCH]
-            ids = [_chunk_id(c.source, start + i) for i, c in enumerate(batch)]
-            texts = [_index_text(c) for c in batch]
-            self.db.executemany(
-                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (cid, c.source, c.org, c.year, c.template, c.section, c.part, c.page, c.text, " ".join(tokens(t)))
-                    for cid, c, t in zip(ids, batch, texts, strict=True)
-                ],
-            )
-            fields = ("org", "year", "template", "section", "part", "source", "page")
             # Chroma metadata has no null: a chunk without a page has no "page" key
             metadatas = [{f: v for f in fields if (v := getattr(c, f)) is not None} for c in batch]
-            self._vectors.add_texts(texts, metadatas=metadatas, ids=ids)
-        self.db.commit()
+            texts = [_index_text(c) for c in batch]
+            self._vectors.add_texts(texts, metadatas=metadatas, ids=ids[start : start + ADD_BATCH])
+
+    def _insert_chunks(self, ids: list[str], chunks: list[Chunk]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (cid, c.source, c.org, c.year, c.template, c.section, c.part, c.page, c.text)
+                + (" ".join(tokens(_index_text(c))),)
+                for cid, c in zip(ids, chunks, strict=True)
+            ],
+        )
         self._lexicon = None
 
     def _prune(self, folder: Path, present: set[str]) -> list[str]:
@@ -452,24 +637,102 @@ class Corpus:
             self.remove(source)
         return gone
 
-    def _delete(self, source: str) -> None:
-        if self._shared is not None:  # also what another machine indexed under this path
-            self._vectors.delete(where={"source": source})
-            self._shared.delete(where={"source": source})
-        elif ids := [cid for (cid,) in self.db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]:
-            self._vectors.delete(ids=ids)
-        self._drop_local(source)
-
     def _drop_local(self, source: str) -> None:
         for table in ("chunks", "reports", "shared"):
             self.db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
         self._lexicon = None
 
     def remove(self, source: str) -> None:
-        """Forget one indexed file: its chunks, vectors, tables and hash."""
-        self._delete(source)
-        self.db.execute("DELETE FROM files WHERE path = ?", (source,))
-        self.db.commit()
+        """Forget one indexed file: its chunks, vectors, tables and hash, and its copy in the file store."""
+        self._require_writable()
+        self._withdraw(source)
+        folder = Path(source).parent
+        if folder.parent == self.library.resolve():
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _withdraw(self, source: str) -> None:
+        """Drop what is indexed under `source` in one commit, its vectors journaled and then deleted."""
+        stale = self._stale_ids(source, set())
+        with self.db:
+            self._drop_local(source)
+            self.db.execute("DELETE FROM files WHERE path = ?", (source,))
+            self.db.executemany("INSERT OR IGNORE INTO journal VALUES (?)", [(cid,) for cid in stale])
+        if self._shared is not None:
+            held = self._shared.get(where={"source": source}, include=[])["ids"]
+            if held:
+                self._shared.delete(ids=held)
+        self._replay_journal()
+
+    # ── the file store ──
+
+    def keep(self, path: str | Path, name: str | None = None) -> Path:
+        """Copy an uploaded file into the file store, under a folder named by its content's sha256: the
+        same name from two bodies gives two files, and no upload ever replaces a stored file. The copy is
+        written to a temporary name and renamed, so a failed copy leaves nothing."""
+        src = Path(path)
+        self._require_writable()
+        data = load_bytes(src)
+        folder = self.library.resolve() / hashlib.sha256(data).hexdigest()
+        if folder.is_dir() and (held := [p for p in folder.iterdir() if p.is_file() and p.name[0] != "."]):
+            return held[0]  # these bytes are stored already, under the name they came with first
+        target = folder / stored_name(name or src.name, src.suffix)
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{target.name}.partial"
+        partial.write_bytes(data)
+        partial.replace(target)
+        return target
+
+    def add_upload(
+        self,
+        path: str | Path,
+        name: str | None = None,
+        progress: Progress | None = None,
+        read: ReadReport | None = None,
+    ) -> IndexSummary:
+        """Keep an upload in the file store and index it; an upload that cannot be indexed is not kept
+        (and, being stored by its content, never touched another file)."""
+        kept = self.keep(path, name)
+        summary = self.index([kept], progress, read)
+        indexed = self.db.execute("SELECT 1 FROM files WHERE path = ?", (str(kept),)).fetchone()
+        if summary.failed and not indexed:
+            shutil.rmtree(kept.parent, ignore_errors=True)
+        return summary
+
+    @classmethod
+    def rebuild(
+        cls, settings: Settings, paths: Iterable[str | Path] = (), progress: Progress | None = None
+    ) -> tuple[Corpus, IndexSummary]:
+        """Rebuild the corpus from the stored files: the SQLite file is set aside (as corpus.sqlite3.bak) and
+        the local Chroma folder removed, then every file the old records name (as far as they can be read;
+        when they cannot, the bundled reports, with a notice), every file in the file store and `paths` are
+        indexed again. Works on a damaged data folder. Another Corpus open on the same folder in this process
+        must be dropped: the new one replaces it."""
+        data = settings.data_dir
+        recorded = _recorded_sources(data / DB_NAME)
+        sources = set(recorded or ()) | ({str(bundled_corpus())} if recorded is None else set())
+        if (data / LIBRARY).is_dir():
+            sources |= {str(p.resolve()) for p in (data / LIBRARY).rglob("*") if p.is_file() and p.name[0] != "."}
+        if not _writable(data):
+            raise CorpusError(f"数据文件夹 {data} 只读，无法重建语料库；请检查文件夹权限")
+        for suffix in ("", "-journal", "-wal"):
+            old = data / f"{DB_NAME}{suffix}"
+            if old.exists():
+                old.replace(data / f"{DB_NAME}{suffix}.bak")
+        if not settings.chroma_url:
+            from chromadb.api.client import SharedSystemClient
+
+            shutil.rmtree(data / "chroma", ignore_errors=True)
+            SharedSystemClient.clear_system_cache()  # the process's clients of the removed folder
+        corpus = cls(settings)
+        if recorded is None:
+            corpus.notices.append(
+                "原语料库记录已无法读取：已重新收录随附的往年报告和上传保存的报告；"
+                "其他位置的报告请用 index 命令重新收录。"
+            )
+        targets = [*paths, *sorted(s for s in sources if Path(s).exists())]
+        summary = corpus.index(targets or [bundled_corpus()], progress)
+        summary.failed += [(s, "文件已不存在，无法重建") for s in sorted(sources) if not Path(s).exists()]
+        return corpus, summary
 
     # ── the server's reports, copied into the local cache ──
 

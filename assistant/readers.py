@@ -28,10 +28,12 @@ from __future__ import annotations
 import io
 import logging
 import re
+import stat
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +44,67 @@ PAGE_BREAK = "\f"  # the line between two PDF pages
 MB = 1024 * 1024
 MAX_BYTES = 50 * MB  # the largest file accepted: a report is a few MB at most
 
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost. A published report is at most a few MB and 50,000 characters; each limit is
+    about ten times that, checked before or while reading, so no input takes minutes or gigabytes."""
+
+    file_bytes: int = MAX_BYTES
+    zip_member_bytes: int = 20 * MB  # one part of a .docx/.xlsx, uncompressed (a report's document.xml: < 2 MB)
+    zip_total_bytes: int = 100 * MB
+    zip_members: int = 5000
+    markup_chars: int = 10_000_000  # a web page's decoded text, tags included
+    markup_depth: int = 200  # nesting of HTML elements (lxml itself stops XML at 256)
+    markup_elements: int = 500_000
+    pages: int = 200
+    cells: int = 50_000
+    line_chars: int = 50_000
+    text_chars: int = 500_000
+
+
+LIMITS = Limits()
+# what each limit is called in a message, the unit it is shown in and that unit's size
+_LIMIT_NAMES: dict[str, tuple[str, str, int]] = {
+    "file_bytes": ("文件大小", "MB", MB),
+    "zip_member_bytes": ("压缩包内单个部件解压后的大小", "MB", MB),
+    "zip_total_bytes": ("解压后的总大小", "MB", MB),
+    "zip_members": ("压缩包内的部件数", "个", 1),
+    "markup_chars": ("网页内容的字符数", "字", 1),
+    "markup_depth": ("网页元素的嵌套层数", "层", 1),
+    "markup_elements": ("网页元素的个数", "个", 1),
+    "pages": ("PDF 页数", "页", 1),
+    "cells": ("表格单元格数", "个", 1),
+    "line_chars": ("单行长度", "字", 1),
+    "text_chars": ("全文字数", "字", 1),
+}
+assert set(_LIMIT_NAMES) == {f.name for f in fields(Limits)}
+
+
+class LimitError(UnreadableError):
+    """A file beyond one of `Limits`: the message names the limit, its value and what was found."""
+
+    def __init__(self, name: str, limit: str, value: int, limits: Limits) -> None:
+        label, unit, scale = _LIMIT_NAMES[limit]
+        found = f"（此文件 {value / scale:.1f} {unit}）" if scale > 1 else ""
+        super().__init__(
+            f"“{name}”的{label}超过上限 {getattr(limits, limit) / scale:g} {unit}{found}，"
+            "不像是一份年度报告，已停止读取；请检查文件是否正确，或拆分后再试"
+        )
+        self.limit = limit
+
+
+def _within(limits: Limits, limit: str, value: int, name: str) -> None:
+    if value > getattr(limits, limit):
+        raise LimitError(name, limit, value, limits)
+
+
 _SPACES = str.maketrans(
     {"\u3000": " ", "\xa0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": ""}
 )
+# control characters (Word's cell mark \x07, a stray \x0b) and bidirectional overrides, which could reorder
+# what a reader sees, are removed; tab, line feed and the PDF page break stay
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CELL_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _MD_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _MD_RULE = re.compile(r"^[\s|:\-]+$")
@@ -84,49 +144,62 @@ class Document:
     pages: int = 0  # page count for PDF, 0 otherwise
 
 
-def read_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
+def read_file(path: str | Path, limits: Limits = LIMITS) -> Document:
     """Read a report file of any supported format, refusing missing, oversized or unreadable files."""
     path = Path(path)
+    return read_bytes(load_bytes(path, limits.file_bytes), str(path), limits)
+
+
+def load_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, at most `max_bytes` of them. A device (/dev/zero), pipe or socket is refused
+    before it is opened (opening a pipe would wait for a writer), and the read stops one byte past the limit
+    in case the file grows meanwhile."""
     try:
-        if not path.exists():
-            raise UnreadableError(f"找不到文件：{path}")
-        if path.is_dir():
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
             raise UnreadableError(f"{path} 是文件夹，不是文件")
-        size = path.stat().st_size
-        _check_size(size, max_bytes, str(path))
-        data = path.read_bytes()
+        if not stat.S_ISREG(mode):
+            raise UnreadableError(f"{path} 不是普通文件（而是设备、管道或套接字），无法作为报告读取")
+        _within(Limits(file_bytes=max_bytes), "file_bytes", path.stat().st_size, str(path))
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError as exc:
+        raise UnreadableError(f"找不到文件：{path}") from exc
     except PermissionError as exc:
         raise UnreadableError(f"没有权限读取文件：{path}") from exc
     except OSError as exc:
-        raise UnreadableError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
-    return read_bytes(data, str(path), max_bytes=max_bytes)
+        raise UnreadableError(f"读取文件 {path} 时出错：{exc.strerror or exc}") from exc
+    _within(Limits(file_bytes=max_bytes), "file_bytes", len(data), str(path))
+    return data
 
 
-def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
+def read_bytes(data: bytes, name: str, limits: Limits = LIMITS) -> Document:
     """Read an uploaded file's bytes; `name` gives the extension and names the file in messages."""
-    _check_size(len(data), max_bytes, name)
-    return _pick_reader(data, name)(data, name)
+    _within(limits, "file_bytes", len(data), name)
+    document = _pick_reader(data, name, limits)(data, name, limits)
+    return _bounded(document, limits)
 
 
-def read_text(text: str, source: str = PASTED) -> Document:
+def read_text(text: str, source: str = PASTED, limits: Limits = LIMITS) -> Document:
     """Wrap text pasted from a web page or editor (tabs of copied tables kept)."""
-    return Document(_non_empty(_plain(text), source), source, "text")
+    _within(limits, "text_chars", len(text), source)
+    return _bounded(Document(_non_empty(_plain(text), source), source, "text"), limits)
+
+
+def _bounded(document: Document, limits: Limits) -> Document:
+    """The document when its text is within the text limits (the parser's work grows with them)."""
+    _within(limits, "text_chars", len(document.text), document.source)
+    _within(limits, "line_chars", max(map(len, document.text.split("\n")), default=0), document.source)
+    return document
 
 
 # ── dispatch ────────────────────────────────────────────────────────────────────────────────────
 
 
-Reader = Callable[[bytes, str], Document]
+Reader = Callable[[bytes, str, Limits], Document]
 
 
-def _check_size(size: int, max_bytes: int, name: str) -> None:
-    if size > max_bytes:
-        raise UnreadableError(
-            f"文件“{name}”太大（{size / MB:.1f} MB），超过上限 {max_bytes / MB:.1f} MB，请拆分或压缩后再试"
-        )
-
-
-def _pick_reader(data: bytes, name: str) -> Reader:
+def _pick_reader(data: bytes, name: str, limits: Limits) -> Reader:
     """Choose the reader by content first, so a misnamed file is still read by what it is."""
     suffix = Path(name).suffix.lower()
     if not data.strip():
@@ -136,14 +209,8 @@ def _pick_reader(data: bytes, name: str) -> Reader:
     if b"%PDF" in data[:1024]:
         return _read_pdf
     if data.startswith(b"PK\x03\x04"):
-        return _zip_reader(data, name)
-    for magic, kind in _BINARY_MAGIC:
-        if data.startswith(magic):
-            raise UnreadableError(f"“{name}”是{kind}，不是可读取的报告文件（支持 PDF、Word .docx、网页、文本）")
-    if suffix == ".pdf":
-        raise UnreadableError(f"“{name}”不是有效的 PDF 文件（缺少 PDF 文件头），文件可能已损坏")
-    if suffix == ".docx":
-        raise UnreadableError(f"“{name}”不是有效的 Word（.docx）文件，文件可能已损坏")
+        return _zip_reader(data, name, limits)
+    _refuse_binary(data, name, suffix)
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableError(f"“{name}”是无法识别的二进制文件（扩展名 {suffix or '无'}），不是报告文档或文本")
     if suffix in _HTML_SUFFIXES or _HTML_START.match(data[:4096]):
@@ -151,9 +218,20 @@ def _pick_reader(data: bytes, name: str) -> Reader:
     return _read_plain
 
 
-def _zip_reader(data: bytes, name: str) -> Reader:
+def _refuse_binary(data: bytes, name: str, suffix: str) -> None:
+    """A known binary type, or a file named .pdf/.docx without their signature, is no report."""
+    for magic, kind in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise UnreadableError(f"“{name}”是{kind}，不是可读取的报告文件（支持 PDF、Word .docx、网页、文本）")
+    if suffix == ".pdf":
+        raise UnreadableError(f"“{name}”不是有效的 PDF 文件（缺少 PDF 文件头），文件可能已损坏")
+    if suffix == ".docx":
+        raise UnreadableError(f"“{name}”不是有效的 Word（.docx）文件，文件可能已损坏")
+
+
+def _zip_reader(data: bytes, name: str, limits: Limits) -> Reader:
     try:
-        members = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        members = set(check_zip(zipfile.ZipFile(io.BytesIO(data)), name, limits))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnreadableError(f"“{name}”是损坏的压缩文件（Word .docx 或 ZIP），无法打开") from exc
     for member, kind in _ZIP_KINDS:
@@ -164,12 +242,24 @@ def _zip_reader(data: bytes, name: str) -> Reader:
     raise UnreadableError(f"“{name}”是 ZIP 压缩包而不是 Word 文档，请解压后上传其中的报告文件")
 
 
+def check_zip(archive: zipfile.ZipFile, name: str, limits: Limits = LIMITS) -> list[str]:
+    """The member names of a zip (.docx, .xlsx) whose declared sizes are within the limits. zipfile never
+    inflates a member past its declared size (it stops there and reports a bad CRC), so checking the
+    declarations bounds the work of every later read."""
+    infos = archive.infolist()
+    _within(limits, "zip_members", len(infos), name)
+    for info in infos:
+        _within(limits, "zip_member_bytes", info.file_size, name)
+    _within(limits, "zip_total_bytes", sum(info.file_size for info in infos), name)
+    return [info.filename for info in infos]
+
+
 # ── shared text helpers ─────────────────────────────────────────────────────────────────────────
 
 
 def _clean(text: str) -> str:
-    """Normalise line ends and odd spaces, the same for every format."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACES)
+    """Normalise line ends and odd spaces and drop control characters, the same for every format."""
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACES))
 
 
 def _non_empty(text: str, name: str) -> str:
@@ -239,7 +329,7 @@ def _garbage_ratio(text: str) -> float:
     return bad / max(len(text), 1)
 
 
-def _read_plain(data: bytes, name: str) -> Document:
+def _read_plain(data: bytes, name: str, limits: Limits) -> Document:
     return Document(_non_empty(_plain(_decode(data, name)), name), name, "text")
 
 
@@ -258,7 +348,7 @@ def _plain(text: str) -> str:
 # ── docx ────────────────────────────────────────────────────────────────────────────────────────
 
 
-def _read_docx(data: bytes, name: str) -> Document:
+def _read_docx(data: bytes, name: str, limits: Limits) -> Document:
     import docx
     from docx.exceptions import PythonDocxError
     from docx.opc.exceptions import OpcError
@@ -268,6 +358,7 @@ def _read_docx(data: bytes, name: str) -> Document:
     from lxml.etree import LxmlError
 
     library_errors = (PythonDocxError, OpcError, XmlchemyError, LxmlError)
+    cells = _Counter(limits, "cells", name)
     try:
         # a broken package: a missing part is a KeyError, a bad relationship or content type a ValueError
         document = docx.Document(io.BytesIO(data))
@@ -279,7 +370,7 @@ def _read_docx(data: bytes, name: str) -> Document:
             if child.tag == qn("w:p"):
                 yield Paragraph(child, document).text
             elif child.tag == qn("w:tbl"):
-                yield from _table_lines(_docx_rows(child, qn))
+                yield from _table_lines(_docx_rows(child, qn, cells))
             elif child.tag == qn("w:sdt"):  # content controls wrap ordinary paragraphs and tables
                 content = child.find(qn("w:sdtContent"))
                 if content is not None:
@@ -292,11 +383,23 @@ def _read_docx(data: bytes, name: str) -> Document:
     return Document(_non_empty(_join_lines(text.split("\n")), name), name, "docx")
 
 
-def _docx_rows(tbl: Any, qn: Callable[[str], str]) -> Iterator[list[str]]:
+class _Counter:
+    """Counts things read (table cells) against one limit, failing as soon as it is passed."""
+
+    def __init__(self, limits: Limits, limit: str, name: str) -> None:
+        self.limits, self.limit, self.name, self.count = limits, limit, name, 0
+
+    def add(self, n: int = 1) -> None:
+        self.count += n
+        _within(self.limits, self.limit, self.count, self.name)
+
+
+def _docx_rows(tbl: Any, qn: Callable[[str], str], cells: _Counter) -> Iterator[list[str]]:
     """Rows of a Word table: a gridSpan cell once, a vMerge continuation cell as ""."""
     for tr in tbl.iterchildren(qn("w:tr")):
         row = []
         for tc in tr.iterchildren(qn("w:tc")):
+            cells.add()
             continuation = tc.vMerge is not None and tc.vMerge != "restart"
             row.append("" if continuation else "".join(t.text or "" for t in tc.iter(qn("w:t"))))
         yield row
@@ -308,7 +411,7 @@ def _docx_rows(tbl: Any, qn: Callable[[str], str]) -> Iterator[list[str]]:
 _PAGE_NUMBER = re.compile(r"^\s*([-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(\s*[,，/]?\s*共\s*\d{1,4}\s*页)?)\s*$")
 
 
-def _read_pdf(data: bytes, name: str) -> Document:
+def _read_pdf(data: bytes, name: str, limits: Limits) -> Document:
     import pdfplumber
     from pdfminer.psexceptions import PSException
     from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
@@ -322,7 +425,12 @@ def _read_pdf(data: bytes, name: str) -> Document:
         raise UnreadableError(_pdf_open_error(exc, name)) from exc
     with pdf:
         try:
-            pages = [_pdf_page_text(page) for page in pdf.pages]
+            _within(limits, "pages", len(pdf.pages), name)
+            chars = _Counter(limits, "text_chars", name)
+            pages = []
+            for page in pdf.pages:  # the text limit is checked page by page, before the next is laid out
+                pages.append(_pdf_page_text(page))
+                chars.add(len(pages[-1]))
         except library_errors as exc:
             raise UnreadableError(_pdf_open_error(exc, name)) from exc
     if not pages:
@@ -424,12 +532,16 @@ _BLOCK_TAGS = {
 _TITLE_LINE = re.compile(r"年度?报告")
 
 
-def _read_html(data: bytes, name: str) -> Document:
+def _read_html(data: bytes, name: str, limits: Limits) -> Document:
     from bs4 import BeautifulSoup
 
     match = _META_CHARSET.search(data[:4096])
     markup = _decode(data, name, match.group(1).decode("ascii", "ignore") if match else None)
-    soup = BeautifulSoup(markup, "lxml")
+    _within(limits, "markup_chars", len(markup), name)
+    _html_shape(markup, name, limits)
+    with warnings.catch_warnings():  # bs4 warns in English on stderr about markup it reads anyway
+        warnings.simplefilter("ignore")
+        soup = BeautifulSoup(markup, "lxml")
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     root = _html_article(soup) or soup.body or soup
@@ -437,6 +549,39 @@ def _read_html(data: bytes, name: str) -> Document:
     _html_walk(root, parts)
     text = _clean("".join(parts))
     return Document(_non_empty(_join_lines(text.split("\n")), name), name, "html")
+
+
+class _Shape:
+    """An lxml parser target that only measures: element count and nesting depth, failing at a limit
+    before BeautifulSoup builds a tree (and before a recursive walk could overflow on it)."""
+
+    def __init__(self, name: str, limits: Limits) -> None:
+        self.depth, self.elements = _Counter(limits, "markup_depth", name), _Counter(limits, "markup_elements", name)
+
+    def start(self, tag: str, attrib: dict) -> None:
+        self.depth.add()
+        self.elements.add()
+
+    def end(self, tag: str) -> None:
+        self.depth.count -= 1
+
+    def data(self, data: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _html_shape(markup: str, name: str, limits: Limits) -> None:
+    """Refuse a page nested deeper or holding more elements than the limits, parsing it once with no tree."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(target=_Shape(name, limits), huge_tree=True)
+    try:
+        parser.feed(markup)
+        parser.close()
+    except etree.LxmlError:  # a page lxml cannot parse at all is left to bs4 (the target's LimitError passes)
+        return
 
 
 def _html_article(soup: Any) -> Any:

@@ -9,6 +9,7 @@ total from the entered cells and compares it with a total typed over the formula
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zipfile
@@ -19,6 +20,7 @@ from .cells import parse_cell
 from .errors import CellError, ExportError, TablesError
 from .labels import T3_CARRIED, T3_CARRY_NEXT, T3_COLUMNS, T3_NEW, T3_ROWS, T3_TOTAL, TABLE2, TEMPLATES
 from .labels import Template as TemplateName
+from .readers import check_zip, load_bytes
 from .tables import Grid, GridCell, Location, TableName, Tables, column_kind, columns, grids, t3_cell, total_rules
 
 SHEETS = tuple(grid.title for grid in grids("2021"))
@@ -164,12 +166,16 @@ _ADDRESSES = {t: {c.ref: _address(c) for g in grids(t) for c in g.value_cells} f
 
 
 def _load_xlsx(path: Path) -> Tables:
+    from xml.etree.ElementTree import ParseError
+
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(load_bytes(path))) as archive:
+            check_zip(archive, path.name)  # a zip bomb is refused before openpyxl inflates it
         formulas_wb = load_workbook(path)
         cached_wb = load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError) as exc:
         raise TablesError([f"{path.name} 不是有效的 .xlsx 文件（{exc}）"]) from exc
     mismatches = {t: _label_mismatches(formulas_wb, t) for t in TEMPLATES}
     template = min(TEMPLATES, key=lambda t: (len(mismatches[t]), t != "2021"))
@@ -253,9 +259,12 @@ def _json_row(result: Tables, table: TableName, label: str | None, values: Any) 
 
 def _load_json(path: Path) -> Tables:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TablesError([f"{path.name} 不是有效的 JSON 文件（{exc}）"]) from exc
+        data = json.loads(load_bytes(path).decode("utf-8-sig"))
+    except RecursionError as exc:  # [[[[…: nested deeper than any table
+        raise TablesError([f"{path.name} 的嵌套层数过多，不是 parse --json 输出的统计表"]) from exc
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer of thousands of digits
+        reason = "含有数千位的数字" if "integer string conversion" in str(exc) else str(exc)[:120]
+        raise TablesError([f"{path.name} 不是有效的 JSON 文件（{reason}）"]) from exc
     tables = data.get("tables", data) if isinstance(data, dict) else None
     if not isinstance(tables, dict) or not {"table2", "table3", "table4"} & set(tables):
         raise TablesError([f"{path.name} 中没有 table2/table3/table4（应为 parse --json 的输出或其 tables 部分）"])

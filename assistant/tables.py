@@ -139,8 +139,9 @@ class Tables(BaseModel):
 
     template: Template = "2021"
     table2: dict[str, list[Number | None]] = Field(default_factory=dict)
-    table3: dict[str, list[int | None]] = Field(default_factory=dict)
-    table4: list[int | None] = Field(default_factory=list)
+    # counts, but a published table may print 21.7: kept as printed, for T3-/T4-INTEGER to report
+    table3: dict[str, list[Number | None]] = Field(default_factory=dict)
+    table4: list[Number | None] = Field(default_factory=list)
 
     @classmethod
     def blank(cls, template: Template) -> Tables:

@@ -168,3 +168,78 @@ def test_user_errors_are_reported_with_their_kind_and_exit_2(tmp_path, capsys, m
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(blocked))
     code, _, err = run(capsys, "ask", "平潭2022年新收了多少申请？")
     assert code == 2 and err.startswith(f"语料库不可用：无法使用数据文件夹 {blocked}：") and err.count("\n") == 1
+
+
+# ── hardening: special files, output paths, broken pipes, damaged data folders ──────────────────
+
+NOTES = Path(__file__).parent / "data" / "notes-pingtan-2024.md"
+
+
+def test_special_files_are_refused_with_exit_2(capsys, tmp_path):
+    import os
+
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        code, _, err = run(capsys, "check", path)
+        assert code == 2 and "不是普通文件" in err and not err.startswith("无法读取：无法读取")
+
+
+def test_a_limit_hit_is_named_with_exit_2(capsys, tmp_path):
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>" * 5000 + "年度报告" + "</div>" * 5000 + "</body></html>", "utf-8")
+    code, _, err = run(capsys, "parse", str(page))
+    assert code == 2 and "嵌套层数超过上限 200 层" in err
+
+
+@pytest.mark.parametrize("output", ["folder.md", "folder.docx/", "file.txt/draft.md"])
+def test_draft_output_path_in_the_way_is_exit_2_before_any_work(capsys, data_dir, tmp_path, output):
+    (tmp_path / "folder.md").mkdir()
+    (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "draft", str(NOTES), "-o", f"{tmp_path}/{output}")
+    assert code == 2 and "输入有误" in err and "Traceback" not in err
+    assert (tmp_path / "folder.md").is_dir() and (tmp_path / "file.txt").read_text(encoding="utf-8") == "x"
+
+
+def test_tables_template_into_a_folder_is_exit_2(capsys, tmp_path):
+    (tmp_path / "t.xlsx").mkdir()
+    code, _, err = run(capsys, "tables-template", "-o", str(tmp_path / "t.xlsx"))
+    assert code == 2 and "是一个文件夹" in err
+
+
+def test_parse_into_a_closed_pipe_ends_quietly(reports):
+    shell = f"{sys.executable} -m assistant parse {reports / 'huaian-shi-2024.pdf'} --json | head -c 10"
+    done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout == '{\n  "title' and done.stderr == ""
+
+
+def _damage(data_dir: Path) -> None:
+    db = data_dir / "corpus.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[8192:12288] = b"Z" * 4096
+    db.write_bytes(bytes(data))
+
+
+def test_damaged_corpus_is_explained_draft_still_works_and_rebuild_repairs(capsys, data_dir, tmp_path, reports):
+    assert run(capsys, "index", str(reports / "pingtan-2023.txt"), str(reports / "pingtan-2022.txt"))[0] == 0
+    _damage(data_dir)
+    code, _, err = run(capsys, "ask", "平潭2022年新收了多少申请？")
+    assert code == 2 and "已损坏" in err and "index --rebuild" in err
+    code, out, err = run(capsys, "draft", str(NOTES), "-o", str(tmp_path / "draft.md"))
+    assert code in (0, 1) and "语料库不可用" in err and (tmp_path / "draft.md").is_file()
+    code, out, _ = run(capsys, "index", "--rebuild")
+    assert code == 0 and "已从保存的报告文件重建语料库" in out and "新增 2 份" in out
+    code, out, _ = run(capsys, "ask", "平潭2022年新收了多少申请？")
+    assert code == 0 and "74" in out
+
+
+def test_index_restores_a_deleted_vector_folder(capsys, data_dir, reports):
+    import shutil
+
+    from chromadb.api.client import SharedSystemClient
+
+    assert run(capsys, "index", str(reports / "pingtan-2022.txt"))[0] == 0
+    shutil.rmtree(data_dir / "chroma")
+    SharedSystemClient.clear_system_cache()
+    code, out, err = run(capsys, "index", str(reports / "pingtan-2022.txt"))
+    assert code == 0 and "补建" in err and "未变跳过 1 份" in out

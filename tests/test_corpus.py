@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import unicodedata
 from pathlib import Path
@@ -11,7 +12,16 @@ import pytest
 
 from assistant.checks import check
 from assistant.cli import main
-from assistant.corpus import BM25, Corpus, CorpusError, chunk_pages, chunk_report, split_text
+from assistant.corpus import (
+    BM25,
+    Corpus,
+    CorpusError,
+    _writable,
+    chunk_pages,
+    chunk_report,
+    split_text,
+    stored_name,
+)
 from assistant.embeddings import HashEmbeddings, tokens
 from assistant.labels import SECTIONS
 from assistant.parser import parse_file
@@ -220,3 +230,225 @@ def test_parse_hint_count_counts_each_finding_once(tmp_path: Path, reports: Path
     assert counts == {"pingtan-2019.txt": 10, "huaian-shi-2024.pdf": 1}
     assert counts == {name: len(check(parse_file(reports / name))) for name in names}
     assert len(parse_file(reports / "pingtan-2019.txt").parse_findings) == 7  # the double count was 17
+
+
+# ── reports never lost or mixed ─────────────────────────────────────────────────────────────────
+
+SHARED_NAME = "2022年政府信息公开工作年度报告.txt"
+
+
+def _vector_ids(corpus: Corpus) -> set[str]:
+    return set(corpus._vectors.get(include=[])["ids"])
+
+
+def _chunk_ids(corpus: Corpus) -> set[str]:
+    return {cid for (cid,) in corpus.db.execute("SELECT id FROM chunks")}
+
+
+def test_same_name_from_two_bodies_gives_two_reports(tmp_path: Path, reports) -> None:
+    corpus = Corpus(Settings(data_dir=tmp_path / "data"))
+    for name in ("pingtan-2022.txt", "weishi-kaifaqu-2022.txt"):
+        assert corpus.add_upload(reports / name, SHARED_NAME).added
+    listed = corpus.list_reports()
+    assert {r["org"] for r in listed} == {"平潭综合实验区", "尉氏县先进制造业开发区"}
+    assert {Path(r["source"]).name for r in listed} == {SHARED_NAME}
+    for org, name in (("平潭综合实验区", "pingtan-2022.txt"), ("尉氏县先进制造业开发区", "weishi-kaifaqu-2022.txt")):
+        assert corpus.get_report(org, 2022).table3 == parse_file(reports / name).table3
+        assert {h.org for h in corpus.search("政府信息公开申请", k=5, org=org)} == {org}
+    assert _vector_ids(corpus) == _chunk_ids(corpus)
+
+
+def test_a_failed_upload_under_a_stored_name_touches_nothing(tmp_path: Path, reports) -> None:
+    corpus = Corpus(Settings(data_dir=tmp_path / "data"))
+    kept_summary = corpus.add_upload(reports / "pingtan-2022.txt", SHARED_NAME)
+    stored = Path(kept_summary.added[0])
+    junk = tmp_path / SHARED_NAME
+    junk.write_bytes(b"%PDF-1.4 junk")
+    summary = corpus.add_upload(junk, SHARED_NAME)
+    assert summary.failed and not summary.added
+    assert stored.read_bytes() == (reports / "pingtan-2022.txt").read_bytes()
+    assert [p.parent for p in corpus.library.rglob("*") if p.is_file()] == [stored.parent]
+    assert [r["source"] for r in corpus.list_reports()] == [str(stored)]
+    again = corpus.add_upload(reports / "pingtan-2022.txt", "另一个名字.txt")
+    assert not again.added and len(corpus.list_reports()) == 1 + len(again.added)
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("..", "上传文件.txt"),
+        (".", "上传文件.txt"),
+        ("", "上传文件.txt"),
+        ("../../etc/报告.txt", "报告.txt"),
+        ("a\\b\x07.txt", "b.txt"),
+    ],
+)
+def test_upload_names_are_made_safe(name: str, stored: str) -> None:
+    assert stored_name(name, ".txt") == stored
+
+
+def test_upload_named_dot_dot_is_stored_inside_the_file_store(tmp_path: Path, reports) -> None:
+    corpus = Corpus(Settings(data_dir=tmp_path / "data"))
+    kept = corpus.keep(reports / "pingtan-2022.txt", "..")
+    assert kept.parent.parent == corpus.library.resolve() and kept.name == "上传文件.txt"
+
+
+class Crash(Exception):
+    """Stands for the process dying at one point of an indexing run."""
+
+
+def _crash(*_args: object, **_kwargs: object) -> None:
+    raise Crash
+
+
+@pytest.mark.parametrize(
+    ("point", "new_version_in"),
+    [("_add_vectors", False), ("_insert_chunks", False), ("_save_report", False), ("_replay_journal", True)],
+)
+def test_a_crash_while_indexing_leaves_the_report_fully_in_or_out(
+    tmp_path: Path, reports, monkeypatch: pytest.MonkeyPatch, point: str, new_version_in: bool
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    target = tmp_path / "pingtan-2022.txt"
+    shutil.copy(reports / "pingtan-2022.txt", target)
+    Corpus(settings).index([target])
+    target.write_text(target.read_text(encoding="utf-8") + "\n另附说明：本年新设独角兽孵化专区。\n", "utf-8")
+    corpus = Corpus(settings)
+    if point == "_add_vectors":  # dies after the first vectors are written
+        real = corpus._add_vectors
+
+        def partial(ids: list[str], chunks: list) -> None:
+            real(ids[:3], chunks[:3])
+            raise Crash
+
+        monkeypatch.setattr(corpus, point, partial)
+    else:
+        monkeypatch.setattr(corpus, point, _crash)
+    with pytest.raises(Crash):
+        corpus.index([target])
+    reopened = Corpus(settings)
+    assert _vector_ids(reopened) == _chunk_ids(reopened) != set()  # no orphan, none missing
+    found = reopened.search("独角兽孵化专区", k=3, method="bm25")
+    assert bool(found and "独角兽" in found[0].text) is new_version_in
+    assert len(reopened.list_reports()) == 1
+    assert reopened.index([target]).skipped == ([str(target)] if new_version_in else [])
+
+
+# ── detect and repair ───────────────────────────────────────────────────────────────────────────
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, reports) -> Settings:
+    """A data folder holding two bundled reports and one upload in the file store."""
+    settings = Settings(data_dir=tmp_path / "data")
+    corpus = Corpus(settings)
+    corpus.index([reports / "pingtan-2021.txt", reports / "pingtan-2022.txt"])
+    corpus.add_upload(reports / "weishi-kaifaqu-2022.txt", SHARED_NAME)
+    corpus.db.close()
+    return settings
+
+
+def test_a_lost_chroma_folder_is_rebuilt_from_the_stored_chunks(indexed: Settings) -> None:
+    from chromadb.api.client import SharedSystemClient
+
+    before = _chunk_ids(Corpus(indexed))
+    shutil.rmtree(indexed.data_dir / "chroma")
+    SharedSystemClient.clear_system_cache()
+    corpus = Corpus(indexed)
+    assert any(f"补建 {len(before)} 个段落的向量" in n for n in corpus.notices)
+    assert _vector_ids(corpus) == before
+    assert corpus.search("监督保障", k=1, org="平潭综合实验区", method="vector")
+    assert Corpus(indexed).notices == []  # repaired once
+
+
+def test_orphan_vectors_are_dropped_on_open(indexed: Settings) -> None:
+    corpus = Corpus(indexed)
+    corpus._vectors.add_texts(["孤立的向量"], metadatas=[{"org": "x", "source": "gone.txt"}], ids=["orphan-0"])
+    reopened = Corpus(indexed)
+    assert "删除 1 个多余向量" in reopened.notices[0] and "orphan-0" not in _vector_ids(reopened)
+
+
+def _corrupt_a_page(db: Path) -> None:
+    data = bytearray(db.read_bytes())
+    page = 4096
+    data[2 * page : 3 * page] = b"Z" * page
+    db.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["page", "not-a-database"])
+def test_a_damaged_sqlite_file_is_explained_and_rebuild_repairs_it(indexed: Settings, damage: str) -> None:
+    db = indexed.data_dir / "corpus.sqlite3"
+    if damage == "page":
+        _corrupt_a_page(db)
+    else:
+        db.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CorpusError, match=r"已损坏.*index --rebuild"):
+        Corpus(indexed)
+    corpus, summary = Corpus.rebuild(indexed)
+    names = {Path(r["source"]).name for r in corpus.list_reports()}
+    assert not summary.failed
+    if damage == "page":  # the tables still readable in the damaged file name every source
+        assert names == {"pingtan-2021.txt", "pingtan-2022.txt", SHARED_NAME} and not corpus.notices
+    else:  # nothing readable: the bundled reports and the file store come back, and the user is told
+        assert {"pingtan-2021.txt", "pingtan-2022.txt", "huaian-shi-2024.pdf", SHARED_NAME} <= names
+        assert "无法读取" in corpus.notices[0]
+    assert (indexed.data_dir / "corpus.sqlite3.bak").is_file()
+    assert _vector_ids(corpus) == _chunk_ids(corpus)
+
+
+def test_rebuild_reports_sources_that_are_gone(tmp_path: Path, reports) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    copy = tmp_path / "pingtan-2022.txt"
+    shutil.copy(reports / "pingtan-2022.txt", copy)
+    Corpus(settings).index([copy, reports / "pingtan-2021.txt"])
+    copy.unlink()
+    corpus, summary = Corpus.rebuild(settings)
+    assert summary.failed == [(str(copy), "文件已不存在，无法重建")]
+    assert [Path(r["source"]).name for r in corpus.list_reports()] == ["pingtan-2021.txt"]
+
+
+def test_a_read_only_data_folder_can_still_be_queried(indexed: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    stamp = {p: p.stat().st_mtime_ns for p in indexed.data_dir.rglob("*") if p.is_file()}
+    monkeypatch.setattr("assistant.corpus._writable", lambda folder: False)
+    corpus = Corpus(indexed)
+    assert "只读" in corpus.notices[0]
+    assert corpus.get_report("平潭综合实验区", 2022) is not None
+    assert corpus.search("监督保障", k=1, org="平潭综合实验区", method="vector")
+    with pytest.raises(CorpusError, match="只读"):
+        corpus.index([indexed.data_dir])
+    assert {p: p.stat().st_mtime_ns for p in indexed.data_dir.rglob("*") if p.is_file()} == stamp
+
+
+def test_writable_asks_the_file_system(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert _writable(tmp_path) and not _writable(blocker / "data")
+
+
+def test_one_bad_file_never_stops_an_index_run(tmp_path: Path, reports) -> None:
+    from assistant.errors import CellError
+    from assistant.sandbox import read_report
+
+    def read(path: Path):
+        if path.name == "pingtan-2021.txt":
+            raise CellError("表三「自然人」列：“约5”不是数字")
+        return read_report(path)
+
+    corpus = Corpus(Settings(data_dir=tmp_path / "data"))
+    decimal = tmp_path / "weishi-decimal.txt"
+    line = "一、本年新收政府信息公开申请数量\t0\t0"
+    text = (reports / "weishi-kaifaqu-2022.txt").read_text(encoding="utf-8")
+    decimal.write_text(text.replace(line, line.replace("\t0", "\t21.7", 1)), encoding="utf-8")
+    summary = corpus.index([reports / "pingtan-2021.txt", decimal, reports / "pingtan-2022.txt"], read=read)
+    assert [Path(s).name for s, _ in summary.failed] == ["pingtan-2021.txt"] and "约5" in summary.failed[0][1]
+    assert sorted(Path(s).name for s in summary.added) == ["pingtan-2022.txt", "weishi-decimal.txt"]
+    assert corpus.get_report("尉氏县先进制造业开发区", 2022).table3["一、本年新收政府信息公开申请数量"][0] == 21.7
+
+
+def test_summary_for_a_response_carries_file_names_only(tmp_path: Path, reports) -> None:
+    corpus = Corpus(Settings(data_dir=tmp_path / "data"))
+    summary = corpus.index([reports / "pingtan-2022.txt", tmp_path / "nowhere.pdf"])
+    public = summary.public()
+    assert public["added"] == ["pingtan-2022.txt"] and public["failed"][0]["file"] == "nowhere.pdf"
+    assert str(tmp_path) not in json.dumps(public, ensure_ascii=False)
+    assert str(reports) not in json.dumps(public, ensure_ascii=False)

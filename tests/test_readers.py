@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import random
 import unicodedata
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -12,7 +14,16 @@ import docx
 import pytest
 
 from assistant.labels import T3_ROWS
-from assistant.readers import PAGE_BREAK, Document, UnreadableError, read_bytes, read_file, read_text
+from assistant.readers import (
+    PAGE_BREAK,
+    Document,
+    LimitError,
+    Limits,
+    UnreadableError,
+    read_bytes,
+    read_file,
+    read_text,
+)
 
 
 def _rows(doc: Document) -> list[list[str]]:
@@ -350,8 +361,8 @@ def test_empty_paste_and_empty_docx() -> None:
 def test_too_large(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_bytes("年报".encode() * 400_000)
-    with pytest.raises(UnreadableError, match=r"2\.3 MB.*上限 1\.0 MB"):
-        read_file(path, max_bytes=1024 * 1024)
+    with pytest.raises(UnreadableError, match=r"文件大小超过上限 1 MB（此文件 2\.3 MB）"):
+        read_file(path, Limits(file_bytes=1024 * 1024))
 
 
 def test_random_binary_and_image() -> None:
@@ -416,3 +427,101 @@ def test_a_bug_while_reading_a_docx_is_not_called_a_damaged_file(monkeypatch) ->
     monkeypatch.setattr("assistant.readers._docx_rows", _broken_helper)
     with pytest.raises(TypeError, match="a bug in our own code"):
         read_bytes(_docx_bytes(), "tables.docx")
+
+
+# ── limits: what a file may expand to ───────────────────────────────────────────────────────────
+
+
+def _limit(data: bytes, name: str, limits: Limits) -> LimitError:
+    with pytest.raises(LimitError) as info:
+        read_bytes(data, name, limits)
+    assert name in str(info.value) and "超过上限" in str(info.value)
+    return info.value
+
+
+def _bomb_docx(paragraphs: int) -> bytes:
+    """A real .docx whose document.xml inflates to `paragraphs` KB from a few hundred KB."""
+    base = io.BytesIO()
+    docx.Document().save(base)
+    out = io.BytesIO()
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                body = data.index(b"<w:body>") + len(b"<w:body>")
+                paragraph = b"<w:p><w:r><w:t>" + b"a" * 1000 + b"</w:t></w:r></w:p>"
+                data = data[:body] + paragraph * paragraphs + data[body:]
+            bomb.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_zip_bomb_docx_is_refused_by_its_declared_size_before_inflating() -> None:
+    bomb = _bomb_docx(25_000)  # 25 MB of document.xml in about 100 KB
+    assert len(bomb) < 1024 * 1024
+    error = _limit(bomb, "bomb.docx", Limits())
+    assert error.limit == "zip_member_bytes" and "压缩包内单个部件解压后的大小超过上限 20 MB" in str(error)
+
+
+def test_zip_total_and_member_count_limits(template_2021: Path) -> None:
+    data = template_2021.read_bytes()
+    assert _limit(data, "t.docx", Limits(zip_total_bytes=10_000)).limit == "zip_total_bytes"
+    assert _limit(data, "t.docx", Limits(zip_members=3)).limit == "zip_members"
+    assert read_bytes(data, "t.docx").reader == "docx"  # the real template is well within the defaults
+
+
+def test_docx_cells_limit(template_2021: Path) -> None:
+    error = _limit(template_2021.read_bytes(), "t.docx", Limits(cells=100))
+    assert "表格单元格数超过上限 100 个" in str(error)
+
+
+def test_deeply_nested_html_is_refused_before_the_tree_is_built() -> None:
+    nested = b"<html><body>" + b"<div>" * 300 + "平潭".encode() + b"</div>" * 300 + b"</body></html>"
+    assert "网页元素的嵌套层数超过上限 200 层" in str(_limit(nested, "deep.html", Limits()))
+    shallow = b"<html><body>" + b"<div>" * 150 + "平潭".encode() + b"</div>" * 150 + b"</body></html>"
+    assert read_bytes(shallow, "ok.html").text == "平潭"
+
+
+def test_html_size_and_element_limits(reports) -> None:
+    page = (reports / "pingtan-2024.html").read_bytes()
+    assert _limit(page, "p.html", Limits(markup_chars=50_000)).limit == "markup_chars"
+    assert _limit(page, "p.html", Limits(markup_elements=100)).limit == "markup_elements"
+
+
+def test_pdf_pages_limit(reports) -> None:
+    error = _limit((reports / "huaian-shi-2024.pdf").read_bytes(), "h.pdf", Limits(pages=2))
+    assert "PDF 页数超过上限 2 页" in str(error)
+
+
+def test_text_and_line_limits(reports) -> None:
+    text = (reports / "pingtan-2022.txt").read_text(encoding="utf-8")
+    assert _limit(text.encode(), "p.txt", Limits(text_chars=2000)).limit == "text_chars"
+    long_line = text + "\n" + "很长的一行" * 20_000
+    assert _limit(long_line.encode(), "long.txt", Limits()).limit == "line_chars"
+    with pytest.raises(LimitError, match="全文字数超过上限 2000 字"):
+        read_text(text, limits=Limits(text_chars=2000))
+    assert read_text(text).text.startswith(text[:20])
+
+
+def test_special_files_are_refused_without_opening_them(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableError, match="不是普通文件"):
+        read_file("/dev/zero")
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(UnreadableError, match="不是普通文件"):  # opening it would wait for a writer forever
+        read_file(fifo)
+
+
+def test_control_and_bidirectional_characters_are_removed(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    body = "政府信息公开工作年度报告" * 5
+    path.write_text(f"平潭\x07综合\u202e实验区\x0b2024\u2066年\x1b度\n表\t0\x1f\n{body}", encoding="utf-8")
+    assert read_file(path).text == f"平潭综合实验区2024年度\n表\t0\n{body}"
+    assert read_text("一、\u200f总体\x7f情况\x85").text == "一、总体情况"
+
+
+def test_html_reading_keeps_library_warnings_quiet() -> None:
+    page = '<?xml version="1.0" encoding="utf-8"?><html><body><p>平潭综合实验区</p></body></html>'
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_bytes(page.encode(), "x.html").text == "平潭综合实验区"
+    assert not caught
