@@ -3,7 +3,8 @@
     from assistant import parse_file, check
     findings = check(parse_file("report.pdf"))
 
-Names are imported on first use, so `import assistant` (and the CLI's fast commands) stay light.
+Names are imported on first use, so `import assistant` (and the CLI's fast commands) stay light. Questions about
+past reports: `from assistant.ask import ask` (the submodule's name would shadow a package-level `ask`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ _HOMES = {
     "check": "checks",
     "draft": "drafting",
     "revise_section": "drafting",
-    "ask": "ask",
     "Report": "report",
     "Finding": "report",
     "Tables": "tables",
