@@ -75,7 +75,8 @@ TABLE_ANCHORS = {
 }
 # a page footer ("— 5 —", "- 4 -", "第 3 页 共 8 页") is never content, even inside a table
 FOOTER_RE = re.compile(
-    r"^[ \t]*(?:[-—–－]+[ \t]*\d{1,3}[ \t]*[-—–－]+|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/／共][ \t]*\d{1,3}[ \t]*页)?)[ \t]*$",
+    r"^[ \t]*(?:[-—–－]+[ \t]*\d{1,3}[ \t]*[-—–－]+|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/／共][ \t]*\d{1,3}[ \t]*页)?)"
+    r"[ \t]*$",
     re.M,
 )
 # header words of 表三, which an extraction may repeat above every row
