@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .cells import BLANK_CHARS, Number, parse_cell
+from .checks.base import COLLAPSED_SIX, result_rows, unprinted_rows
 from .errors import CellError, UnreadableError
 from .labels import (
     FINDINGS_HEADING,
@@ -39,7 +40,6 @@ from .labels import (
     TABLE2,
     Label,
     Template,
-    t3_result_rows,
     t4_group,
 )
 from .readers import PAGE_BREAK, Document, read_file, read_text
@@ -464,8 +464,22 @@ def _unreadable(table: TableName, label: str, raw: str) -> Finding:
     )
 
 
+_SIX_SUB_ROWS = re.compile(f"{_spaced('无正当理由逾期')}|{_spaced('逾期未按收费')}")
+_SIX_ROW = re.compile(rf"[（(]\s*六\s*[）)]\s*{_spaced('其他处理')}")
+
+
+def _t3_labels(text: str, template: Template) -> list[Label]:
+    """表三's row labels as this report prints them: 2021's （六） sub-rows, or （六） as one row."""
+    labels = list(T3_ROWS[template])
+    if template == "2021" and _SIX_ROW.search(text) and not _SIX_SUB_ROWS.search(text):
+        unprinted = unprinted_rows({COLLAPSED_SIX: None}, template)
+        at = next(i for i, label in enumerate(labels) if label.text == unprinted[0])
+        labels = [*labels[:at], Label(COLLAPSED_SIX, "其他处理"), *(r for r in labels[at:] if r.text not in unprinted)]
+    return labels
+
+
 def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str, list[Cell]]:
-    labels = T3_ROWS[template]
+    labels = _t3_labels(text, template)
     n = len(T3_COLUMNS)
     raw = _find_rows(_without_headers(text), labels, dict.fromkeys((label.text for label in labels), n))
     if len(raw) < len(labels) // 2:
@@ -498,7 +512,12 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
                 where=Location(table="table3"),
             )
         )
-    return {label: list(row) for label, row in chosen.items()}
+    table: dict[str, list[Cell]] = {}
+    for label, row in chosen.items():
+        table[label] = list(row)
+        if label == COLLAPSED_SIX and template == "2021":  # its sub-rows were never printed: blank, not 0
+            table.update((sub, [None] * n) for sub in unprinted_rows(chosen, template))
+    return table
 
 
 def _without_headers(text: str) -> str:
@@ -514,7 +533,7 @@ def _printed(values: str, n: int) -> list[Cell | str]:
 
 def _t3_score(table: dict[str, Row], template: Template) -> int:
     """How many column identities of 表三 hold (columns with blanks are not counted)."""
-    results = t3_result_rows(template)
+    results = result_rows(table, template)
     score = 0
     for c in range(len(T3_COLUMNS)):
         new, carried = table[T3_NEW][c], table[T3_CARRIED][c]

@@ -202,9 +202,28 @@ def test_blank_cells_are_grouped_and_skip_sums():
     )
     found = check(make_report(table2=t2, table3=t3, table4=t4))
     blank = [f for f in found if f.rule == "BLANK-CELL"]
-    assert [f.where for f in blank[:2]] == [Location(table="table3"), Location(table="table4")]
-    assert len(blank) == 2 + len(t2)
+    assert [f.where for f in blank] == [Location(table=t) for t in ("table3", "table4", "table2")]
+    assert blank[0].message == "表三全部为空白，请填写数字（没有的填 0）。"
     assert not [f for f in found if f.severity == "error"]
+    every = [f.where for f in check(make_report(table2=t2, table3=t3, table4=t4), every_cell=True)]
+    assert len(every) == 7 * len(t3) + 15 + sum(map(len, t2.values()))
+    assert every[0] == t3_cell(T3_NEW, 0)
+
+
+def test_blank_cells_of_a_real_table_are_one_warning_listing_the_rows(from_expected):
+    # huaian's table with "/" written for 0 in two rows: one warning for 表三, every cell kept with every_cell
+    report = from_expected("huaian-shi-2024.pdf")
+    for label in ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "3.补正后申请内容仍不明确"):
+        report.table3[label] = [None if v == 0 else v for v in report.table3[label]]
+    blank = [f for f in check(report) if f.rule == "BLANK-CELL"]
+    assert [(f.where, f.severity) for f in blank] == [(Location(table="table3"), "warning")]
+    assert blank[0].message == (
+        "表三有 9 个单元格为空白（没有的应填 0）：「（二）部分公开（区分处理的，只计这一情形，不计其他情形）」"
+        "（科研机构、社会公益组织、法律服务机构、其他）、「3.补正后申请内容仍不明确」（商业企业、科研机构、社会公益组织、"
+        "法律服务机构、其他）。"
+    )
+    cells = [f.where for f in check(report, every_cell=True) if f.rule == "BLANK-CELL"]
+    assert len(cells) == 9 and cells[0] == t3_cell("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", 2)
 
 
 @pytest.mark.parametrize("template", ["2019", "2021"])
