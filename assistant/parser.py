@@ -26,7 +26,6 @@ from .errors import CellError, UnreadableError
 from .labels import (
     FINDINGS_HEADING,
     PARTS,
-    SECTION_NUMERALS,
     SECTIONS,
     T3_CARRIED,
     T3_CARRY_NEXT,
@@ -150,23 +149,41 @@ def _spaced(fragment: str) -> str:
     return r"\s*".join(re.escape(ch) for ch in fragment)
 
 
-def _heading_re(numeral: str, key: str) -> re.Pattern[str]:
-    # "四、" then, within the heading, the key; no digits in between (so table rows such as
-    # "四、结转下年度继续办理 0 0 …" are not mistaken for a heading)
-    # and the heading's tail: up to its closing 情况/事项 ("六、其他需要报告的事项"), else to the line end
-    return re.compile(
-        rf"{numeral}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?{_spaced(key)}(?:[^\d。；，\n]{{0,12}}?(?:情况|事项|措施)|[^\d。；，\n]{{0,12}}(?=\n))?"
-    )
+# what each section's title says (labels.SECTIONS order), whatever number the report gives it
+SECTION_TITLES = (
+    "总体情况",
+    "主动公开政府信息|主动公开情况",
+    "收到和处理|受理和处理|依申请公开|政府信息公开申请的?(?:办理|处理|受理)",
+    "行政复议|行政诉讼",
+    "存在的?(?:主要)?问题|问题[及和与]|改进情况|整改",
+    "其他需要?报告|其他应当报告|其他事项",
+)
+_NUMERAL = "[一二三四五六七八九十]"
+# a heading's tail: up to its closing 情况/事项/措施 ("六、其他需要报告的事项"), else to the line end
+_HEADING_TAIL = r"(?:[^\d。；，\n]{0,12}?(?:情况|事项|措施)|[^\d。；，\n]{0,12}(?=\n))?"
+
+
+def _heading_res(title: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A numbered heading with the title ("三、收到和处理…", any numeral: reports renumber), and the
+    title alone on a line ("存在的主要问题及改进情况"). No digits between the numeral and the title, so
+    table rows such as "四、结转下年度继续办理 0 0 …" are not mistaken for a heading."""
+    words = re.sub(r"(?<=[\u4e00-\u9fff])(?=[\u4e00-\u9fff])", r"\\s*", title)  # wrapped lines
+    numbered = re.compile(rf"{_NUMERAL}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?(?:{words}){_HEADING_TAIL}")
+    alone = re.compile(rf"(?m)^[#*\s]*(?:{words})[^\d。；\n]{{0,20}}$")
+    return numbered, alone
+
+
+_HEADINGS = tuple(_heading_res(_title) for _title in SECTION_TITLES)
 
 
 def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
-    """Section index -> (heading start, body start, body end), found in order."""
+    """Section index -> (heading start, body start, body end), found in order by title."""
     found: list[tuple[int, int, int]] = []
     pos = 0
-    for i, (numeral, label) in enumerate(zip(SECTION_NUMERALS, SECTIONS, strict=True)):
-        m = _heading_re(numeral, label.key).search(text, pos)
+    for i, (numbered, alone) in enumerate(_HEADINGS):
+        m = numbered.search(text, pos) or alone.search(text, pos)
         if m:
-            found.append((i, m.start(), m.end()))
+            found.append((i, m.start() + len(m.group()) - len(m.group().lstrip("#* \n")), m.end()))
             pos = m.end()
     spans = {}
     for n, (i, start, body) in enumerate(found):

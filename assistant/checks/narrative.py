@@ -100,11 +100,15 @@ def table_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
                 stated = f"正文称{concept} {num(figure.value)} 件"
                 yield Issue(
                     f"{stated}，与统计表不符（表中对应：{table}）：「{shorten(sentence)}」",
-                    f"section:{OVERVIEW}",
+                    Location(section=OVERVIEW),
                 )
 
 
-_NONE_APPLICATIONS = re.compile(r"(?:未|没有|暂未|尚未|均未)(?:收到|接到|受理|接收)[^。；;，,\d]{0,15}申请")
+# a denial of receiving 政府信息公开申请 itself, not of an applicant's 补正 or a complaint ("未收到申请人补正材料")
+_NONE_APPLICATIONS = re.compile(
+    r"(?:未|没有|暂未|尚未|均未|无)(?:收到|接到|受理|接收)(?:过|任何)?[^。；;，,\d]{0,15}?"
+    r"(?:信息公开申请|依申请公开|公开申请)(?![人书材表])"
+)
 _OTHER_APPLICATIONS = re.compile(r"复议|诉讼|举报|投诉|信访")  # "未收到行政复议申请" is not about 表三
 _NONE_CASES = re.compile(r"(?<!尚)(?:未|没有|未有|无|暂无|均未)[^。；;，,\d]{0,20}?(行政复议|行政诉讼)")
 _NOT_ABOUT_COUNT = re.compile(r"纠正|纠错|败诉|撤销|确认违法")
@@ -112,7 +116,9 @@ _NOT_ABOUT_COUNT = re.compile(r"纠正|纠错|败诉|撤销|确认违法")
 
 @rule("N-NONE-CONTRADICTS", "error")
 def none_contradicts(report: Report, prior: Report | None) -> Iterator[Issue]:
-    """What: "未收到…申请" while 表三 新收 > 0, or "未发生…行政复议/行政诉讼" while 表四 has cases.
+    """What: "未收到政府信息公开申请" while 表三 新收 > 0, or "未发生…行政复议/行政诉讼" while 表四 has cases.
+    Only a sentence denying 政府信息公开申请 themselves counts: "未收到申请人的补正材料" or "未收到投诉"
+    speaks of something else.
     Why: unlike a figure in another 口径, "none" against a non-zero table is an unambiguous
     contradiction (error).
     Example: "本年度未收到政府信息公开申请" with 一、本年新收 总计 = 3.
@@ -215,6 +221,6 @@ def part_exceeds_whole(report: Report, prior: Report | None) -> Iterator[Issue]:
             yield Issue(
                 f"「其中」各项之和 {terms}={total}，超过总数 {whole.text.replace(' ', '')}"
                 f"{'（单项已超过总数）' if single else '（如各项有交叉请忽略）'}：「{shorten(sentence)}」",
-                f"section:{heading}",
+                Location(section=heading),
                 None if single else "warning",
             )
