@@ -106,6 +106,8 @@ def parse_document(doc: Document) -> Report:
         return text[spans[i][1] : spans[i][2]] if i in spans else text
 
     t2_text, t3_text, t4_text = region(1), region(2), region(3)
+    if 1 not in spans and not TABLE_ANCHORS[1].search(text):
+        t2_text = ""  # no 表二 heading nor header: 行政许可 in the narrative is no table row
     template = _template(t2_text, t3_text, year)
     table3 = _table3(t3_text, template, findings)
     if not spans and not table3:
@@ -505,7 +507,16 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
     for label in labels:
         values = raw.get(label.text, "")
         readings = _readings(values, n, group=n)
-        if not readings:
+        if label.text not in raw:
+            findings.append(
+                Finding(
+                    rule="P-ROW-MISSING",
+                    severity="warning",
+                    message=f"表三未找到「{label.text}」行（行名可能有错字或缺失），已按空白处理，请核对原表",
+                    where=Location(table="table3", row=label.text),
+                )
+            )
+        elif not readings:
             findings.append(_unreadable("table3", label.text, values))
             readings = [(None,) * n]
         elif len(readings) > MAX_INCONSISTENT:  # only splits breaking the row total, too many to weigh
@@ -517,7 +528,7 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
     shifted = [
         f"「{label}」（{sum(1 for t in _tokens(raw[label], n) if t)} 个数）"
         for label in options
-        if "\t" in raw.get(label, "") and list(chosen[label]) != _printed(raw[label], n)
+        if "\t" in raw.get(label, "") and _shifted_row(raw[label], chosen[label])
     ]
     if shifted:
         findings.append(
@@ -541,6 +552,12 @@ def _without_headers(text: str) -> str:
     """表三's text without its column-header lines (repeated above each row when one table per row)."""
     lines = text.split("\n")
     return "\n".join(ln for ln in lines if not (cells := ln.split()) or not set(cells) <= T3_HEADER_WORDS)
+
+
+def _shifted_row(values: str, chosen: Row) -> bool:
+    """Whether a readable row's chosen reading is not its cells as printed (an unreadable one is named apart)."""
+    printed = _printed(values, len(chosen))
+    return not any(isinstance(c, str) for c in printed) and list(chosen) != printed
 
 
 def _printed(values: str, n: int) -> list[Cell | str]:

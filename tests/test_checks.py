@@ -525,3 +525,46 @@ def test_catalogue_reads_tables_first_and_last_years_report_last():
     codes_in_order = list(RULES)
     assert codes_in_order[0] == "TABLE-MISSING" and codes_in_order[-2:] == ["X-CARRYOVER", "X-PRIOR"]
     assert all(RULES[code].doc for code in codes_in_order)  # every rule documents what, why, example
+
+
+# ── fewer false alarms ─────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "本年度未收到申请人提交的补正材料，按规定终止办理。",
+        "本年度未收到对本机关政府信息公开工作的投诉举报。",
+        "全年未收到申请人对答复结果的异议。",
+    ],
+)
+def test_not_received_about_something_else_is_no_contradiction(sentence):
+    report = make_report(sections={OVERVIEW: sentence})
+    report.table3[T3_NEW][6] = max(report.table3[T3_NEW][6], 1)
+    assert "N-NONE-CONTRADICTS" not in codes(report)
+
+
+@pytest.mark.parametrize(
+    "sentence", ["本年度未收到政府信息公开申请。", "全年没有受理依申请公开事项。", "本年度暂未收到公开申请。"]
+)
+def test_denying_disclosure_applications_contradicts_a_counted_one(sentence):
+    report = make_report(sections={OVERVIEW: sentence})
+    report.table3[T3_NEW] = [1, 0, 0, 0, 0, 0, 1]
+    found = [f for f in check(report) if f.rule == "N-NONE-CONTRADICTS"]
+    assert [(f.severity, f.where) for f in found] == [("error", Location(section=OVERVIEW))]
+
+
+def test_parts_are_covered_by_their_content(reports):
+    from assistant.parser import parse_file
+
+    # pingtan 2019's overview never uses the words 信息管理/监督保障 but speaks of 规范性文件 and of training
+    # and 督促: those parts are covered; it says nothing at all about applications, which stays a warning
+    found = [f.message for f in check(parse_file(reports / "pingtan-2019.txt")) if f.rule == "S-PARTS"]
+    assert found == ["总体情况未涉及「（二）依申请公开」（未找到相关内容）。"]
+    figures = "全年公开政府信息 2602 条。共受理政府信息公开申请 21 件。"
+    found = [f.message for f in check(make_report(sections={OVERVIEW: figures})) if f.rule == "S-PARTS"]
+    assert found == [
+        "总体情况未涉及「（三）政府信息管理」（未找到相关内容）。",
+        "总体情况未涉及「（四）政府信息公开平台建设」（未找到相关内容）。",
+        "总体情况未涉及「（五）监督保障」（未找到相关内容）。",
+    ]
