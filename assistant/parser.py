@@ -416,11 +416,30 @@ def _readings(values: str, n: int, group: int = 0, after_label: bool = True) -> 
         if readings:
             return _dedupe(readings)
     digits = "".join(tokens)
+    if re.fullmatch(r"\d+\.\d+", digits) and not group and len(cells) <= n:  # an amount ends the run
+        head, fraction = digits.split(".")
+        return [(*row[:-1], float(f"{row[-1]}.{fraction}")) for row in _partitions(head, n)]
+    if not group and len(tokens) < n and all(re.fullmatch(r"[-+]?\d+", t) for t in tokens) and not digits.isdigit():
+        return _dedupe(_signed_splits(tokens, n))
     if not digits.isdigit() or len(cells) > n:
         return []
     # what is printed is read even when it is wrong: with no split keeping the totals, every split is a
     # reading (a run of exactly n digits has one), and the checker reports the totals that fail
     return _dedupe(_splits(digits, n, group)) or _dedupe(itertools.islice(_splits(digits, n), MAX_INCONSISTENT + 1))
+
+
+def _signed_splits(tokens: list[str], n: int) -> Iterator[Row]:
+    """Readings of signed runs ("2648", "-18538" for 3 cells): each token cut into one or more cells, its
+    sign on its first cell (2019 表二's 本年增/减 printed into the cells around it)."""
+    if not tokens:
+        if n == 0:
+            yield ()
+        return
+    sign, digits = (-1 if tokens[0][0] == "-" else 1), tokens[0].lstrip("+-")
+    for k in range(1, n - len(tokens) + 2):
+        for head in _partitions(digits, k):
+            for rest in _signed_splits(tokens[1:], n - k):
+                yield (sign * head[0], *head[1:], *rest)
 
 
 def _shifted(cells: list[int], n: int) -> Iterator[Row]:

@@ -456,3 +456,17 @@ def test_an_unnumbered_problems_heading_is_the_section_with_a_numbering_warning(
     found = {f.rule: f for f in check(report) if f.where == Location(section=SECTIONS[4].text)}
     assert found["S-SECTION-NUMBER"].message.startswith("「存在的主要问题及改进情况」没有编号")
     assert "S-SECTION-MISSING" not in found
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "run", "readings"),
+    [
+        ("pingtan-2019.txt", "政府集中采购", "13575394432.52", 4),  # a count run into an amount with decimals
+        ("pingtan-2020.txt", "行政处罚", "2648-18538", 7),  # a signed 本年增/减 run into its neighbours
+    ],
+)
+def test_table2_runs_with_an_amount_or_a_sign_are_ambiguous_not_unreadable(name, row, run, readings, reports):
+    report = parse_file(reports / name)
+    finding = next(f for f in report.parse_findings if f.where == Location(table="table2", row=row))
+    assert finding.rule == "P-AMBIGUOUS" and f"（“{run}”），有 {readings} 种拆分方式" in finding.message
+    assert not [f for f in report.parse_findings if f.rule == "P-UNREADABLE"]
