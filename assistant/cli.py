@@ -69,10 +69,18 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .checks import check
+    from .errors import CorpusError
 
     report = _load(args.file)
     prior = _load(args.prior) if args.prior else None
-    findings = check(report, prior)
+    if prior is None and report.org and report.year:
+        # last year's report of the same body from the corpus, when the data folder holds one
+        try:
+            corpus = _open_corpus(load_settings())
+            prior = corpus.get_report(report.org, report.year - 1) if corpus else None  # type: ignore[attr-defined]
+        except CorpusError as exc:
+            print(f"未能从语料库取得上一年度报告（{exc}），跳过跨年度核对", file=sys.stderr)
+    findings = check(report, prior, every_cell=args.json)
     ok = not any(f.severity == "error" for f in findings)
     if args.json:
         _dump({"ok": ok, "findings": [f.model_dump() for f in findings]})

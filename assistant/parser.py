@@ -21,11 +21,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .cells import BLANK_CHARS, Number, parse_cell
+from .checks.base import COLLAPSED_SIX, result_rows, unprinted_rows
 from .errors import CellError, UnreadableError
 from .labels import (
     FINDINGS_HEADING,
     PARTS,
-    SECTION_NUMERALS,
     SECTIONS,
     T3_CARRIED,
     T3_CARRY_NEXT,
@@ -34,11 +34,12 @@ from .labels import (
     T3_ROWS,
     T3_TOTAL,
     T4_COLUMNS,
+    T4_GROUPS,
     T4_OUTCOMES,
     TABLE2,
     Label,
     Template,
-    t3_result_rows,
+    t4_group,
 )
 from .readers import PAGE_BREAK, Document, read_file, read_text
 from .report import Finding, Report
@@ -53,6 +54,7 @@ _RUN_TOGETHER = re.compile(r"[-+]?0\d+")
 _DIGITS = re.compile(r"\d")
 MAX_DIGITS = 7  # no cell of these tables is a count of ten million or more
 MAX_COMBINATIONS = 200_000
+MAX_INCONSISTENT = 60  # readings of a run whose totals fail, beyond which the row is left blank
 _ORG = r"([\u4e00-\u9fff（）()]{2,40}?)"
 _YEAR = r"(\d{4})\s*年度?"
 # "XX局2023年政府信息公开工作年度报告", "2023年度XX局政府信息公开工作年度报告", "XX局政府信息公开工作2023年度报告"
@@ -70,6 +72,14 @@ TABLE_ANCHORS = {
     2: re.compile(r"[（(]\s*本\s*列|申\s*请\s*人\s*情\s*况|本\s*年\s*新\s*收"),
     3: re.compile(r"行\s*政\s*复\s*议\s*\t|行\s*政\s*复\s*议\s*行\s*政\s*诉\s*讼|结\s*果\s*维\s*持"),
 }
+# a page footer ("— 5 —", "- 4 -", "第 3 页 共 8 页") is never content, even inside a table
+FOOTER_RE = re.compile(
+    r"^[ \t]*(?:[-—–－]+[ \t]*\d{1,3}[ \t]*[-—–－]+|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[/／共][ \t]*\d{1,3}[ \t]*页)?)"
+    r"[ \t]*$",
+    re.M,
+)
+# header words of 表三, which an extraction may repeat above every row
+T3_HEADER_WORDS = frozenset([*T3_COLUMNS, "申请人情况", "法人或其他组织"])
 FINDINGS_RE = re.compile(rf"^[#\s]*{re.escape(FINDINGS_HEADING)}\s*$", re.M)
 PART_MARK_RE = re.compile(r"[（(]\s*([一二三四五六七八九十])\s*[）)]")
 
@@ -83,7 +93,7 @@ def parse_text(text: str, source: str = "粘贴文本") -> Report:
 
 
 def parse_document(doc: Document) -> Report:
-    text = FINDINGS_RE.split(doc.text, maxsplit=1)[0]
+    text = FOOTER_RE.sub("", FINDINGS_RE.split(doc.text, maxsplit=1)[0])
     findings: list[Finding] = []
     title, org, year = _title(text)
     period = PERIOD_RE.search(text)
@@ -96,6 +106,8 @@ def parse_document(doc: Document) -> Report:
         return text[spans[i][1] : spans[i][2]] if i in spans else text
 
     t2_text, t3_text, t4_text = region(1), region(2), region(3)
+    if 1 not in spans and not TABLE_ANCHORS[1].search(text):
+        t2_text = ""  # no 表二 heading nor header: 行政许可 in the narrative is no table row
     template = _template(t2_text, t3_text, year)
     table3 = _table3(t3_text, template, findings)
     if not spans and not table3:
@@ -139,23 +151,41 @@ def _spaced(fragment: str) -> str:
     return r"\s*".join(re.escape(ch) for ch in fragment)
 
 
-def _heading_re(numeral: str, key: str) -> re.Pattern[str]:
-    # "四、" then, within the heading, the key; no digits in between (so table rows such as
-    # "四、结转下年度继续办理 0 0 …" are not mistaken for a heading)
-    # and the heading's tail: up to its closing 情况/事项 ("六、其他需要报告的事项"), else to the line end
-    return re.compile(
-        rf"{numeral}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?{_spaced(key)}(?:[^\d。；，\n]{{0,12}}?(?:情况|事项|措施)|[^\d。；，\n]{{0,12}}(?=\n))?"
-    )
+# what each section's title says (labels.SECTIONS order), whatever number the report gives it
+SECTION_TITLES = (
+    "总体情况",
+    "主动公开政府信息|主动公开情况",
+    "收到和处理|受理和处理|依申请公开|政府信息公开申请的?(?:办理|处理|受理)",
+    "行政复议|行政诉讼",
+    "存在的?(?:主要)?问题|问题[及和与]|改进情况|整改",
+    "其他需要?报告|其他应当报告|其他事项",
+)
+_NUMERAL = "[一二三四五六七八九十]"
+# a heading's tail: up to its closing 情况/事项/措施 ("六、其他需要报告的事项"), else to the line end
+_HEADING_TAIL = r"(?:[^\d。；，\n]{0,12}?(?:情况|事项|措施)|[^\d。；，\n]{0,12}(?=\n))?"
+
+
+def _heading_res(title: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A numbered heading with the title ("三、收到和处理…", any numeral: reports renumber), and the
+    title alone on a line ("存在的主要问题及改进情况"). No digits between the numeral and the title, so
+    table rows such as "四、结转下年度继续办理 0 0 …" are not mistaken for a heading."""
+    words = re.sub(r"(?<=[\u4e00-\u9fff])(?=[\u4e00-\u9fff])", r"\\s*", title)  # wrapped lines
+    numbered = re.compile(rf"{_NUMERAL}\s*[、.．，,]\s*[^\d。；\n]{{0,30}}?(?:{words}){_HEADING_TAIL}")
+    alone = re.compile(rf"(?m)^[#*\s]*(?:{words})[^\d。；\n]{{0,20}}$")
+    return numbered, alone
+
+
+_HEADINGS = tuple(_heading_res(_title) for _title in SECTION_TITLES)
 
 
 def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
-    """Section index -> (heading start, body start, body end), found in order."""
+    """Section index -> (heading start, body start, body end), found in order by title."""
     found: list[tuple[int, int, int]] = []
     pos = 0
-    for i, (numeral, label) in enumerate(zip(SECTION_NUMERALS, SECTIONS, strict=True)):
-        m = _heading_re(numeral, label.key).search(text, pos)
+    for i, (numbered, alone) in enumerate(_HEADINGS):
+        m = numbered.search(text, pos) or alone.search(text, pos)
         if m:
-            found.append((i, m.start(), m.end()))
+            found.append((i, m.start() + len(m.group()) - len(m.group().lstrip("#* \n")), m.end()))
             pos = m.end()
     spans = {}
     for n, (i, start, body) in enumerate(found):
@@ -209,35 +239,84 @@ def _label_re(label: Label) -> re.Pattern[str]:
     return re.compile(rf"{number}{_spaced(m.group(2))}|(?:{number})?[^\d\t\n]{{0,24}}?{_spaced(label.key)}")
 
 
-def _find_rows(text: str, labels: Sequence[Label]) -> dict[str, str]:
-    """Label -> the raw value text after it, labels found in order."""
-    hits: list[tuple[str, int, int]] = []
+def _find_rows(text: str, labels: Sequence[Label], widths: dict[str, int]) -> dict[str, str]:
+    """Label -> the raw value text of its row, labels found in order.
+
+    A row's values are those on the label's own line; a label with none takes the next value line
+    after it that no label claims (a block of labels printed before a block of value rows, or a label
+    above its own small table). Value lines left over before a label that was not found (a typo in its
+    key words) are given to the missing labels in order when their counts agree."""
+    hits: dict[str, tuple[int, int]] = {}
     pos = 0
     for label in labels:
         m = _label_re(label).search(text, pos)
         if m:
-            hits.append((label.text, m.start(), m.end()))
+            hits[label.text] = (m.start(), m.end())
             pos = m.end()
-    raw = {}
-    for n, (label, _, end) in enumerate(hits):
-        stop = hits[n + 1][1] if n + 1 < len(hits) else len(text)
-        raw[label] = _value_text(text[end:stop])
+    starts = sorted(start for start, _ in hits.values()) + [len(text)]
+    raw: dict[str, str] = {}
+    pending: list[str] = []  # labels whose values are still to come
+    gap: list[str] = []  # labels not found since the last label found
+    orphans: list[str] = []  # value lines no label claimed since then
+    for label in labels:
+        if label.text not in hits:
+            gap.append(label.text)
+            continue
+        raw.update(zip(gap, orphans, strict=True) if len(gap) == len(orphans) else ())
+        gap, orphans = [], []
+        start, end = hits[label.text]
+        own, lines = _segment_values(text[end : starts[starts.index(start) + 1]], widths[label.text])
+        if own:
+            raw[label.text] = own
+        else:
+            pending.append(label.text)
+        for line in lines:
+            if pending:
+                raw[pending.pop(0)] = line
+            else:
+                orphans.append(line)
+    raw.update(zip(gap, orphans, strict=True) if len(gap) == len(orphans) else ())
     return raw
 
 
-def _value_text(segment: str) -> str:
-    """The value cells at the start of a segment: skip the rest of the label, stop at the next words."""
+_NUMBERING = re.compile(r"^\s*(?:\d+\s*[.．、]|[（(]\s*[一二三四五六七八九十\d]+\s*[）)]|[一二三四五六七八九十]+\s*、)")
+
+
+def _segment_values(segment: str, width: int) -> tuple[str, list[str]]:
+    """The values on a label's own line, and the value lines after it (a label's numbering skipped)."""
+    first, start, stop = _value_text(segment, width)
+    # a delimited row of blank cells is a row too
+    own = first if (first.strip() or "\t" in first) and "\n" not in segment[:start] else ""
+    lines = [] if own or not first.strip() else [first]
+    for line in segment[stop:].split("\n")[1:]:
+        values, _, _ = _value_text(_NUMBERING.sub("", line), width)
+        if _DIGITS.search(values):
+            lines.append(values)
+    return own, lines
+
+
+def _value_text(segment: str, width: int = 0) -> tuple[str, int, int]:
+    """The value cells at the start of a segment, where they start and end: skip the rest of the label,
+    stop at the next words (or, with `width`, at the end of a line that already holds that many cells)."""
     i = 0
     while i < len(segment) and segment[i] not in VALUE_START:
         i += 1
     if segment[i : i + 1] == "\t":  # a table row's cells are delimited: words such as "无" are cells too
-        cells = segment[i:].split("\n", 1)[0].split("\t")
-        n = next((k for k, c in enumerate(cells) if isinstance(_cell(c.strip()), str) and not _DIGITS.search(c)), None)
-        return "\t".join(cells[:n])
+        line = segment[i:].split("\n", 1)[0]
+        cells = line.split("\t")
+        words = [isinstance(_cell(c.strip()), str) and not _DIGITS.search(c) for c in cells]
+        # a label broken across cells, or the group column after it: label pieces before the first value
+        lead = next((k for k, c in enumerate(cells) if c.strip() and not words[k]), len(cells))
+        skip = max((k + 1 for k in range(lead) if words[k]), default=0)
+        cells, words = ["", *cells[skip:]] if skip else cells, [False, *words[skip:]] if skip else words
+        n = next((k for k, word in enumerate(words) if word), None)
+        return "\t".join(cells[:n]), i, i + len(line)
     j = i
     while j < len(segment) and segment[j] in VALUE_CHARS:
+        if segment[j] == "\n" and width and len(segment[i:j].split()) >= width:
+            break
         j += 1
-    return segment[i:j]
+    return segment[i:j], i, j
 
 
 def _tokens(values: str, n: int, after_label: bool = True) -> list[str]:
@@ -271,21 +350,32 @@ def _cell(token: str) -> Cell | str:
 def _splits(digits: str, n: int, group: int = 0) -> Iterator[Row]:
     """Every way to cut a digit run into n numbers without leading zeros; with `group`, every
     consecutive `group` numbers end in their sum (a row total), which prunes the search hard."""
+    if not group:
+        yield from _partitions(digits, n)
+        return
     if n == 0:
         if not digits:
             yield ()
         return
-    if group:
-        for head in _cuts(digits, group - 1):
-            used = sum(len(str(v)) for v in head)
-            total = str(sum(head))
-            if digits.startswith(total, used):
-                for rest in _splits(digits[used + len(total) :], n - group, group):
-                    yield (*head, int(total), *rest)
+    for head in _cuts(digits, group - 1):
+        used = sum(len(str(v)) for v in head)
+        total = str(sum(head))
+        if digits.startswith(total, used):
+            for rest in _splits(digits[used + len(total) :], n - group, group):
+                yield (*head, int(total), *rest)
+
+
+def _partitions(digits: str, n: int) -> Iterator[Row]:
+    """Every cut of a whole digit run into exactly n numbers (no leading zeros, at most MAX_DIGITS each)."""
+    if not n <= len(digits) <= n * MAX_DIGITS:
         return
-    for head in _cuts(digits, n):
-        if sum(len(str(v)) for v in head) == len(digits):
-            yield head
+    if n == 0:
+        yield ()
+        return
+    longest = 1 if digits.startswith("0") else min(MAX_DIGITS, len(digits) - n + 1)
+    for k in range(1, longest + 1):
+        for rest in _partitions(digits[k:], n - 1):
+            yield (int(digits[:k]), *rest)
 
 
 def _cuts(digits: str, n: int) -> Iterator[tuple[int, ...]]:
@@ -301,6 +391,11 @@ def _cuts(digits: str, n: int) -> Iterator[tuple[int, ...]]:
 
 def _row_total_ok(row: Row) -> bool:
     return None in row or sum(row[:-1]) == row[-1]  # type: ignore[arg-type]
+
+
+def _groups_kept(row: Row, group: int) -> int:
+    """How many of a row's `group`-cell groups end in their total."""
+    return sum(_row_total_ok(row[i : i + group]) for i in range(0, len(row), group))
 
 
 def _readings(values: str, n: int, group: int = 0, after_label: bool = True) -> list[Row]:
@@ -321,9 +416,30 @@ def _readings(values: str, n: int, group: int = 0, after_label: bool = True) -> 
         if readings:
             return _dedupe(readings)
     digits = "".join(tokens)
-    if digits.isdigit() and len(cells) < n + 1:
-        return _dedupe(_splits(digits, n, group))
-    return []
+    if re.fullmatch(r"\d+\.\d+", digits) and not group and len(cells) <= n:  # an amount ends the run
+        head, fraction = digits.split(".")
+        return [(*row[:-1], float(f"{row[-1]}.{fraction}")) for row in _partitions(head, n)]
+    if not group and len(tokens) < n and all(re.fullmatch(r"[-+]?\d+", t) for t in tokens) and not digits.isdigit():
+        return _dedupe(_signed_splits(tokens, n))
+    if not digits.isdigit() or len(cells) > n:
+        return []
+    # what is printed is read even when it is wrong: with no split keeping the totals, every split is a
+    # reading (a run of exactly n digits has one), and the checker reports the totals that fail
+    return _dedupe(_splits(digits, n, group)) or _dedupe(itertools.islice(_splits(digits, n), MAX_INCONSISTENT + 1))
+
+
+def _signed_splits(tokens: list[str], n: int) -> Iterator[Row]:
+    """Readings of signed runs ("2648", "-18538" for 3 cells): each token cut into one or more cells, its
+    sign on its first cell (2019 表二's 本年增/减 printed into the cells around it)."""
+    if not tokens:
+        if n == 0:
+            yield ()
+        return
+    sign, digits = (-1 if tokens[0][0] == "-" else 1), tokens[0].lstrip("+-")
+    for k in range(1, n - len(tokens) + 2):
+        for head in _partitions(digits, k):
+            for rest in _signed_splits(tokens[1:], n - k):
+                yield (sign * head[0], *head[1:], *rest)
 
 
 def _shifted(cells: list[int], n: int) -> Iterator[Row]:
@@ -350,10 +466,10 @@ def _dedupe(rows: Iterator[Row] | list[Row]) -> list[Row]:
 
 def _table2(text: str, template: Template, findings: list[Finding]) -> dict[str, list[Cell]]:
     labels = [row for item in TABLE2[template] for row in item.rows]
-    raw = _find_rows(text, labels)
+    widths = {row.text: len(item.columns) for item in TABLE2[template] for row in item.rows}
+    raw = _find_rows(text, labels, widths)
     if not raw:
         return {}
-    widths = {row.text: len(item.columns) for item in TABLE2[template] for row in item.rows}
     table: dict[str, list[Cell]] = {}
     for label in labels:
         n = widths[label.text]
@@ -386,18 +502,44 @@ def _unreadable(table: TableName, label: str, raw: str) -> Finding:
     )
 
 
+_SIX_SUB_ROWS = re.compile(f"{_spaced('无正当理由逾期')}|{_spaced('逾期未按收费')}")
+_SIX_ROW = re.compile(rf"[（(]\s*六\s*[）)]\s*{_spaced('其他处理')}")
+
+
+def _t3_labels(text: str, template: Template) -> list[Label]:
+    """表三's row labels as this report prints them: 2021's （六） sub-rows, or （六） as one row."""
+    labels = list(T3_ROWS[template])
+    if template == "2021" and _SIX_ROW.search(text) and not _SIX_SUB_ROWS.search(text):
+        unprinted = unprinted_rows({COLLAPSED_SIX: None}, template)
+        at = next(i for i, label in enumerate(labels) if label.text == unprinted[0])
+        labels = [*labels[:at], Label(COLLAPSED_SIX, "其他处理"), *(r for r in labels[at:] if r.text not in unprinted)]
+    return labels
+
+
 def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str, list[Cell]]:
-    labels = T3_ROWS[template]
-    raw = _find_rows(text, labels)
+    labels = _t3_labels(text, template)
+    n = len(T3_COLUMNS)
+    raw = _find_rows(_without_headers(text), labels, dict.fromkeys((label.text for label in labels), n))
     if len(raw) < len(labels) // 2:
         return {}
-    n = len(T3_COLUMNS)
     options: dict[str, list[Row]] = {}
     for label in labels:
         values = raw.get(label.text, "")
         readings = _readings(values, n, group=n)
-        if not readings:
+        if label.text not in raw:
+            findings.append(
+                Finding(
+                    rule="P-ROW-MISSING",
+                    severity="warning",
+                    message=f"表三未找到「{label.text}」行（行名可能有错字或缺失），已按空白处理，请核对原表",
+                    where=Location(table="table3", row=label.text),
+                )
+            )
+        elif not readings:
             findings.append(_unreadable("table3", label.text, values))
+            readings = [(None,) * n]
+        elif len(readings) > MAX_INCONSISTENT:  # only splits breaking the row total, too many to weigh
+            findings.append(_inconsistent(Location(table="table3", row=label.text), values, readings, "行合计"))
             readings = [(None,) * n]
         options[label.text] = readings
     chosen = _choose(options, template, findings)
@@ -405,7 +547,7 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
     shifted = [
         f"「{label}」（{sum(1 for t in _tokens(raw[label], n) if t)} 个数）"
         for label in options
-        if "\t" in raw.get(label, "") and list(chosen[label]) != _printed(raw[label], n)
+        if "\t" in raw.get(label, "") and _shifted_row(raw[label], chosen[label])
     ]
     if shifted:
         findings.append(
@@ -417,7 +559,24 @@ def _table3(text: str, template: Template, findings: list[Finding]) -> dict[str,
                 where=Location(table="table3"),
             )
         )
-    return {label: list(row) for label, row in chosen.items()}
+    table: dict[str, list[Cell]] = {}
+    for label, row in chosen.items():
+        table[label] = list(row)
+        if label == COLLAPSED_SIX and template == "2021":  # its sub-rows were never printed: blank, not 0
+            table.update((sub, [None] * n) for sub in unprinted_rows(chosen, template))
+    return table
+
+
+def _without_headers(text: str) -> str:
+    """表三's text without its column-header lines (repeated above each row when one table per row)."""
+    lines = text.split("\n")
+    return "\n".join(ln for ln in lines if not (cells := ln.split()) or not set(cells) <= T3_HEADER_WORDS)
+
+
+def _shifted_row(values: str, chosen: Row) -> bool:
+    """Whether a readable row's chosen reading is not its cells as printed (an unreadable one is named apart)."""
+    printed = _printed(values, len(chosen))
+    return not any(isinstance(c, str) for c in printed) and list(chosen) != printed
 
 
 def _printed(values: str, n: int) -> list[Cell | str]:
@@ -427,7 +586,7 @@ def _printed(values: str, n: int) -> list[Cell | str]:
 
 def _t3_score(table: dict[str, Row], template: Template) -> int:
     """How many column identities of 表三 hold (columns with blanks are not counted)."""
-    results = t3_result_rows(template)
+    results = result_rows(table, template)
     score = 0
     for c in range(len(T3_COLUMNS)):
         new, carried = table[T3_NEW][c], table[T3_CARRIED][c]
@@ -482,17 +641,27 @@ def _ambiguous(label: str, rows: list[Row]) -> Finding:
 
 
 def _table4(text: str, findings: list[Finding]) -> list[Cell]:
-    """表四's 15 numbers: those after the last header word, split so each group's 总计 holds."""
-    header_end = max((m.end() for m in re.finditer(_spaced(T4_OUTCOMES[-1]), text)), default=-1)
-    if header_end < 0:
+    """表四's 15 numbers: those after the last header word, split so each group's 总计 holds.
+
+    A run no split of which keeps every group total is read as printed when one reading keeps the most
+    groups (the checker then names the failing group); otherwise it is reported as inconsistent."""
+    values = _t4_values(text)
+    if values is None:
         return []
-    values = _value_text(text[header_end:])
-    n = len(T4_COLUMNS)
-    readings = _readings(values, n, group=len(T4_OUTCOMES), after_label=False)
-    if len(readings) == 1:
-        return list(readings[0])
+    n, group = len(T4_COLUMNS), len(T4_OUTCOMES)
+    readings = _readings(values, n, group=group, after_label=False)
+    kept = [_groups_kept(r, group) for r in readings]
+    best = [r for r, k in zip(readings, kept, strict=True) if k == max(kept)]
+    if len(best) == 1:
+        return list(best[0])
+    where = Location(table="table4")
     if not readings:
         findings.append(_unreadable("table4", "数据", values))
+    elif max(kept) < len(T4_GROUPS):
+        failing = [g for g in range(len(T4_GROUPS)) if not any(_groups_kept(r[t4_group(g)], group) for r in readings)]
+        named = "、".join(f"「{T4_GROUPS[g]}」" for g in failing) or "各组"
+        tried = sorted(readings, key=lambda r: -_groups_kept(r, group))
+        findings.append(_inconsistent(where, values, tried, f"{named}的总计"))
     else:
         findings.append(
             Finding(
@@ -500,7 +669,51 @@ def _table4(text: str, findings: list[Finding]) -> list[Cell]:
                 severity="warning",
                 message=f"表四的数字连在一起（“{values.strip()}”），有 {len(readings)} 种拆分方式都符合各组总计，"
                 "无法确定，已按空白处理，请核对原表",
-                where=Location(table="table4"),
+                where=where,
             )
         )
     return [None] * n
+
+
+_T4_GROUP_NAMES = (re.compile(_spaced("行政复议")), re.compile(_spaced("直接起诉")), re.compile(_spaced("复议后起诉")))
+
+
+def _t4_values(text: str) -> str | None:
+    """表四's value text: the numbers after its last header word 总计; or, for 表四 printed as three
+    small tables (one per group, each under its name), each group's numbers joined in group order."""
+    chunks: dict[int, tuple[int, str]] = {}  # value start -> (header start, values)
+    for m in re.finditer(_spaced(T4_OUTCOMES[-1]), text):
+        values, start, _ = _value_text(text[m.end() :])
+        if values.strip():
+            chunks.setdefault(m.end() + start, (m.start(), values))
+    if not chunks:
+        return None if not re.search(_spaced(T4_OUTCOMES[-1]), text) else ""
+    found = [chunks[k] for k in sorted(chunks)]
+    if len(found) != len(T4_GROUPS):
+        return found[-1][1]
+    groups, before = [], 0
+    for header, _ in found:  # the group a small table belongs to: the last group name above it
+        names = [
+            (m.start(), g) for g, regex in enumerate(_T4_GROUP_NAMES) for m in regex.finditer(text, before, header)
+        ]
+        groups.append(max(names)[1] if names else len(groups))
+        before = header
+    ordered = (
+        sorted(zip(groups, (v for _, v in found), strict=True))
+        if len(set(groups)) == len(found)
+        else enumerate(v for _, v in found)
+    )
+    return "\t" + "\t".join(v.strip() for _, v in ordered)
+
+
+def _inconsistent(where: Location, values: str, readings: list[Row], totals: str) -> Finding:
+    """A digit run that no split reads consistently: the published table itself is wrong."""
+    count = f"{MAX_INCONSISTENT} 种以上" if len(readings) > MAX_INCONSISTENT else f"{len(readings)} 种"
+    shown = "；".join("、".join(map(str, row)) for row in readings[:3])
+    return Finding(
+        rule="P-INCONSISTENT",
+        severity="error",
+        message=f"{where.name()}的数字连在一起（“{values.strip()}”），试过的 {count}拆分（如 {shown}）"
+        f"都不能使{totals}成立：原表数字有误，已按空白处理，请核对原表",
+        where=where,
+    )

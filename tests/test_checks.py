@@ -202,9 +202,28 @@ def test_blank_cells_are_grouped_and_skip_sums():
     )
     found = check(make_report(table2=t2, table3=t3, table4=t4))
     blank = [f for f in found if f.rule == "BLANK-CELL"]
-    assert [f.where for f in blank[:2]] == [Location(table="table3"), Location(table="table4")]
-    assert len(blank) == 2 + len(t2)
+    assert [f.where for f in blank] == [Location(table=t) for t in ("table3", "table4", "table2")]
+    assert blank[0].message == "表三全部为空白，请填写数字（没有的填 0）。"
     assert not [f for f in found if f.severity == "error"]
+    every = [f.where for f in check(make_report(table2=t2, table3=t3, table4=t4), every_cell=True)]
+    assert len(every) == 7 * len(t3) + 15 + sum(map(len, t2.values()))
+    assert every[0] == t3_cell(T3_NEW, 0)
+
+
+def test_blank_cells_of_a_real_table_are_one_warning_listing_the_rows(from_expected):
+    # huaian's table with "/" written for 0 in two rows: one warning for 表三, every cell kept with every_cell
+    report = from_expected("huaian-shi-2024.pdf")
+    for label in ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "3.补正后申请内容仍不明确"):
+        report.table3[label] = [None if v == 0 else v for v in report.table3[label]]
+    blank = [f for f in check(report) if f.rule == "BLANK-CELL"]
+    assert [(f.where, f.severity) for f in blank] == [(Location(table="table3"), "warning")]
+    assert blank[0].message == (
+        "表三有 9 个单元格为空白（没有的应填 0）：「（二）部分公开（区分处理的，只计这一情形，不计其他情形）」"
+        "（科研机构、社会公益组织、法律服务机构、其他）、「3.补正后申请内容仍不明确」（商业企业、科研机构、社会公益组织、"
+        "法律服务机构、其他）。"
+    )
+    cells = [f.where for f in check(report, every_cell=True) if f.rule == "BLANK-CELL"]
+    assert len(cells) == 9 and cells[0] == t3_cell("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", 2)
 
 
 @pytest.mark.parametrize("template", ["2019", "2021"])
@@ -425,7 +444,7 @@ def test_section_missing_and_order():
     assert [f.where for f in found] == [Location(section=SECTIONS[4].text)]
     shuffled = make_report()
     shuffled.sections = {k: shuffled.sections[k] for k in [s.text for s in SECTIONS][::-1]}
-    assert "S-SECTION-ORDER" in errors(shuffled)
+    assert [(f.rule, f.severity) for f in check(shuffled)][-1] == ("S-SECTION-ORDER", "warning")
 
 
 def test_parts_missing_named():
@@ -506,3 +525,133 @@ def test_catalogue_reads_tables_first_and_last_years_report_last():
     codes_in_order = list(RULES)
     assert codes_in_order[0] == "TABLE-MISSING" and codes_in_order[-2:] == ["X-CARRYOVER", "X-PRIOR"]
     assert all(RULES[code].doc for code in codes_in_order)  # every rule documents what, why, example
+
+
+# ── fewer false alarms ─────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "本年度未收到申请人提交的补正材料，按规定终止办理。",
+        "本年度未收到对本机关政府信息公开工作的投诉举报。",
+        "全年未收到申请人对答复结果的异议。",
+    ],
+)
+def test_not_received_about_something_else_is_no_contradiction(sentence):
+    report = make_report(sections={OVERVIEW: sentence})
+    report.table3[T3_NEW][6] = max(report.table3[T3_NEW][6], 1)
+    assert "N-NONE-CONTRADICTS" not in codes(report)
+
+
+@pytest.mark.parametrize(
+    "sentence", ["本年度未收到政府信息公开申请。", "全年没有受理依申请公开事项。", "本年度暂未收到公开申请。"]
+)
+def test_denying_disclosure_applications_contradicts_a_counted_one(sentence):
+    report = make_report(sections={OVERVIEW: sentence})
+    report.table3[T3_NEW] = [1, 0, 0, 0, 0, 0, 1]
+    found = [f for f in check(report) if f.rule == "N-NONE-CONTRADICTS"]
+    assert [(f.severity, f.where) for f in found] == [("error", Location(section=OVERVIEW))]
+
+
+def test_parts_are_covered_by_their_content(reports):
+    from assistant.parser import parse_file
+
+    # pingtan 2019's overview never uses the words 信息管理/监督保障 but speaks of 规范性文件 and of training
+    # and 督促: those parts are covered; it says nothing at all about applications, which stays a warning
+    found = [f.message for f in check(parse_file(reports / "pingtan-2019.txt")) if f.rule == "S-PARTS"]
+    assert found == ["总体情况未涉及「（二）依申请公开」（未找到相关内容）。"]
+    figures = "全年公开政府信息 2602 条。共受理政府信息公开申请 21 件。"
+    found = [f.message for f in check(make_report(sections={OVERVIEW: figures})) if f.rule == "S-PARTS"]
+    assert found == [
+        "总体情况未涉及「（三）政府信息管理」（未找到相关内容）。",
+        "总体情况未涉及「（四）政府信息公开平台建设」（未找到相关内容）。",
+        "总体情况未涉及「（五）监督保障」（未找到相关内容）。",
+    ]
+
+
+# ── what the narrative states beyond totals ─────────────────────────────────────────────────
+
+PINGTAN_2023_RESULTS = (
+    "办结依申请公开81件，其中：予以公开及部分公开42件，占51.85%；不予公开5件，占6.17%；无法提供31件，"
+    "占38.27%；不予处理1件，占1.23%；其他处理2件，占2.47%。"
+)
+
+
+def test_result_categories_and_shares_of_a_real_report_agree(reports):
+    from assistant.parser import parse_file
+
+    report = parse_file(reports / "pingtan-2023.txt")
+    assert PINGTAN_2023_RESULTS.rstrip("。") in report.sections[OVERVIEW]  # the sentence as published
+    assert not codes(report) & {"N-RESULT-MISMATCH", "N-SHARE"}
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right", "severity"),
+    [
+        ("不予公开5件", "不予公开4件", "error"),  # 表三（三）'s eight sub-rows add up to 5
+        ("无法提供31件", "无法提供30件", "error"),
+        ("其他处理2件", "其他处理3件", "error"),
+        ("予以公开及部分公开42件", "予以公开及部分公开40件", "error"),
+    ],
+)
+def test_a_wrong_result_category_names_sentence_and_rows(wrong, right, severity, from_expected):
+    report = from_expected("pingtan-2023.txt", sections={OVERVIEW: PINGTAN_2023_RESULTS.replace(wrong, right)})
+    found = [f for f in check(report) if f.rule == "N-RESULT-MISMATCH"]
+    assert [(f.severity, f.where) for f in found] == [(severity, Location(section=OVERVIEW))]
+    assert f"正文称{right}" in found[0].message and "总计为" in found[0].message
+
+
+def test_public_alone_accepts_either_wording_and_warns_otherwise(from_expected):
+    # 予以公开 alone: 表三（一）, or （一）+（二） when a report counts 部分公开 in
+    for stated, found in (("予以公开42件", set()), ("予以公开40件", {("N-RESULT-MISMATCH", "warning")})):
+        report = from_expected("pingtan-2023.txt", sections={OVERVIEW: f"办结申请81件，{stated}。"})
+        table = report.t3_total("（一）予以公开")
+        assert table != 42 and table != 40
+        assert {(f.rule, f.severity) for f in check(report) if f.rule == "N-RESULT-MISMATCH"} == found
+
+
+def test_a_share_that_fits_no_whole_warns(from_expected):
+    text = PINGTAN_2023_RESULTS.replace("占6.17%", "占8.2%")
+    found = [f for f in check(from_expected("pingtan-2023.txt", sections={OVERVIEW: text})) if f.rule == "N-SHARE"]
+    assert [(f.severity, f.message.split("：「")[0]) for f in found] == [
+        ("warning", "正文称5件占 8.2%，与任一总数都不符（5/42=11.9%、5/81=6.2%）")
+    ]
+
+
+def test_a_share_of_a_stated_whole_is_checked_too():
+    assert "N-SHARE" not in codes(with_overview("全年发布信息 200 条，其中政策解读 50 条，占 25%。"))
+    assert "N-SHARE" in codes(with_overview("全年发布信息 200 条，其中政策解读 50 条，占 30%。"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("行政复议 2 件，均获维持。", {("N-OUTCOME", "error")}),  # pingtan 2023: 复议 1 upheld, 1 corrected
+        ("行政诉讼 7 件，均获维持。", {("N-OUTCOME", "warning")}),  # 诉讼: 5 upheld, 1 other, 1 pending
+        ("行政诉讼 7 件，均已审结。", {("N-OUTCOME", "error")}),
+        ("行政复议 2 件，均已审结。", set()),
+    ],
+)
+def test_case_outcomes_against_table4(sentence, expected, from_expected):
+    report = from_expected("pingtan-2023.txt", sections={OVERVIEW: sentence})
+    assert {(f.rule, f.severity) for f in check(report) if f.rule == "N-OUTCOME"} == expected
+
+
+def test_changes_against_last_years_report(from_expected):
+    prior = from_expected("pingtan-2023.txt")
+    right = "2024年共收到政府信息公开申请218件，较去年增长169.1%。行政复议7件，同比增加5件。"
+    assert "X-CHANGE" not in codes(from_expected("pingtan-2024.txt", sections={OVERVIEW: right}), prior)
+    wrong = "共收到政府信息公开申请218件，同比增长20%。行政复议7件，较上年减少5件。"
+    found = [
+        f for f in check(from_expected("pingtan-2024.txt", sections={OVERVIEW: wrong}), prior) if f.rule == "X-CHANGE"
+    ]
+    assert [(f.severity, f.message.split("：「")[0]) for f in found] == [
+        ("error", "正文称新收 218 件同比增长20%，与上年报告不符（上年本年新收＋上年结转 81、本年新收 81）"),
+        ("error", "正文称行政复议 7 件较上年减少5件，与上年报告不符（上年行政复议总计 2）"),
+    ]
+    # without last year's report (or against another year's) nothing is compared
+    assert "X-CHANGE" not in codes(from_expected("pingtan-2024.txt", sections={OVERVIEW: wrong}))
+    assert "X-CHANGE" not in codes(
+        from_expected("pingtan-2024.txt", sections={OVERVIEW: wrong}), from_expected("pingtan-2022.txt")
+    )

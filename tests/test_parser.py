@@ -6,7 +6,7 @@ import pytest
 
 from assistant.labels import SECTIONS, T3_ROWS
 from assistant.parser import _splits, parse_file, parse_text
-from assistant.tables import Location
+from assistant.tables import Location, t3_cell
 
 from .conftest import report_names
 
@@ -320,3 +320,153 @@ def test_a_drafts_own_findings_list_is_not_read_as_report_text(tmp_path, reports
         assert back.sections[SECTIONS[5].text] == report.sections[SECTIONS[5].text]
         errors = [(f.rule, f.where) for f in findings if f.severity == "error"]
         assert [(f.rule, f.where) for f in check(back) if f.severity == "error"] == errors
+
+
+# ── what is printed is read, even when it is wrong ─────────────────────────────────────────
+
+
+def _pingtan_2024_with(row: str, run: str) -> str:
+    """pingtan 2024's crawler text (digit runs) with one row's run replaced."""
+    from .conftest import CORPUS
+
+    text = (CORPUS / "pingtan-2024.txt").read_text(encoding="utf-8")
+    report = parse_text(text)
+    printed = "".join(map(str, report.table3[row]))
+    assert text.count(row + printed) == 1
+    return text.replace(row + printed, row + run)
+
+
+def test_a_run_of_exactly_as_many_digits_as_cells_is_read_and_its_error_reported():
+    # "3.要求提供公开出版物" printed as 1000002 (1+0+…=1, not 2): one reading, and the checker names the cell
+    from assistant.checks import check
+
+    report = parse_text(_pingtan_2024_with("3.要求提供公开出版物", "1000002"))
+    assert report.table3["3.要求提供公开出版物"] == [1, 0, 0, 0, 0, 0, 2]
+    found = {(f.rule, f.where) for f in check(report) if f.severity == "error"}
+    assert ("T3-ROW-TOTAL", t3_cell("3.要求提供公开出版物", 6)) in found
+    assert not [f for f in report.parse_findings if f.where.table == "table3"]
+
+
+def test_a_longer_run_with_no_consistent_split_is_settled_by_the_columns():
+    # 9 digits for 7 cells, no split keeps the row total (71 printed where 72 belongs, or the reverse);
+    # the column identities pick the reading, and the checker names the row's 总计
+    from assistant.checks import check
+
+    report = parse_text(_pingtan_2024_with("（一）予以公开", "710000072"))
+    assert report.table3["（一）予以公开"] == [71, 0, 0, 0, 0, 0, 72]
+    assert ("T3-ROW-TOTAL", t3_cell("（一）予以公开", 6)) in {(f.rule, f.where) for f in check(report)}
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        # 15 digits: one reading; 行政复议 1+0+1+0 = 2, not 3: T4-GROUP-TOTAL names 行政复议·总计
+        ("101030000000000", [1, 0, 1, 0, 3, *[0] * 10]),
+    ],
+)
+def test_t4_run_read_as_printed(run, expected):
+    from assistant.checks import check
+
+    text = _table4_text(run)
+    report = parse_text(text)
+    assert report.table4 == expected
+    found = [(f.rule, f.where) for f in check(report) if f.severity == "error" and f.where.table == "table4"]
+    assert found == [("T4-GROUP-TOTAL", Location(table="table4", column="行政复议·总计"))]
+
+
+def _table4_text(run: str) -> str:
+    header = (
+        "行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计未经复议直接起诉复议后起诉"
+        + "结果维持结果纠正其他结果尚未审结总计" * 2
+    )
+    title = "某某局2023年政府信息公开工作年度报告"
+    return f"{title}\n四、政府信息公开行政复议、行政诉讼情况\n{header}{run}\n五、存在的主要问题及改进情况\n无。"
+
+
+def test_t4_run_no_split_of_which_adds_up_is_an_error_naming_the_group_and_readings():
+    report = parse_text(_table4_text("1010300000000000001"))
+    assert report.table4 == [None] * 15
+    finding = next(f for f in report.parse_findings if f.where == Location(table="table4"))
+    assert (finding.rule, finding.severity) == ("P-INCONSISTENT", "error")
+    assert "「行政复议」、「行政诉讼（复议后起诉）」的总计" in finding.message
+    assert "1、0、1、0、30000" in finding.message  # a reading that was tried
+
+
+def test_unreadable_is_only_for_text_that_cannot_be_read():
+    report = parse_text(_table3_text({"（一）予以公开": "7\t0\t约5\t0\t0\t0\t12"}))
+    assert [f.rule for f in report.parse_findings] == ["P-UNREADABLE"]
+    assert report.parse_findings[0].where == Location(table="table3", row="（一）予以公开")
+
+
+# ── sections by what they are ──────────────────────────────────────────────────────────────
+
+
+def test_sections_are_found_by_title_when_renumbered(reports):
+    # a body with no 表二 numbers 收到和处理 as 二、, 复议诉讼 as 三、 … : each is recognised by its title
+    from assistant.checks import check
+
+    report = parse_file(reports / "huaian-shi-2024.pdf")
+    text = "\n".join(
+        [
+            "某某局2024年政府信息公开工作年度报告",
+            "一、总体情况",
+            report.sections[SECTIONS[0].text],
+            "二、收到和处理政府信息公开申请情况",
+            "\n".join("\t".join([label, *map(str, row)]) for label, row in report.table3.items()),
+            "三、政府信息公开行政复议、行政诉讼情况",
+            "结果维持\t结果纠正\t其他结果\t尚未审结\t总计",
+            "\t".join(map(str, report.table4)),
+            "四、存在的主要问题及改进情况",
+            report.sections[SECTIONS[4].text],
+            "五、其他需要报告的事项",
+            report.sections[SECTIONS[5].text],
+        ]
+    )
+    back = parse_text(text)
+    assert list(back.sections) == [s.text for s in SECTIONS if s.text != SECTIONS[1].text]
+    assert back.table3 == report.table3 and back.table4 == report.table4
+    found = check(back)
+    numbering = [f.message for f in found if f.rule == "S-SECTION-NUMBER"]
+    heading = "收到和处理政府信息公开申请情况"
+    assert numbering[0] == f"「二、{heading}」编号为“二、”，规定格式中该部分为「三、{heading}」。"
+    assert len(numbering) == 4 and all(f.severity == "warning" for f in found if f.rule == "S-SECTION-NUMBER")
+    # 表二 is truly absent (the words 行政许可… of the narrative are no table): its section is missing (error)
+    assert not back.table2
+    assert [(f.severity, f.where) for f in found if f.rule == "S-SECTION-MISSING"] == [
+        ("error", Location(section=SECTIONS[1].text))
+    ]
+
+
+def test_an_unnumbered_problems_heading_is_the_section_with_a_numbering_warning():
+    from assistant.checks import check
+
+    text = "\n".join(
+        [
+            "某某局2023年政府信息公开工作年度报告",
+            "一、总体情况",
+            "2023年，我局……",
+            "存在的主要问题及改进情况",
+            "一是公开内容不够全面。",
+            "六、其他需要报告的事项",
+            "本年度未收取信息处理费。",
+        ]
+    )
+    report = parse_text(text)
+    assert report.sections[SECTIONS[4].text] == "一是公开内容不够全面。"
+    found = {f.rule: f for f in check(report) if f.where == Location(section=SECTIONS[4].text)}
+    assert found["S-SECTION-NUMBER"].message.startswith("「存在的主要问题及改进情况」没有编号")
+    assert "S-SECTION-MISSING" not in found
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "run", "readings"),
+    [
+        ("pingtan-2019.txt", "政府集中采购", "13575394432.52", 4),  # a count run into an amount with decimals
+        ("pingtan-2020.txt", "行政处罚", "2648-18538", 7),  # a signed 本年增/减 run into its neighbours
+    ],
+)
+def test_table2_runs_with_an_amount_or_a_sign_are_ambiguous_not_unreadable(name, row, run, readings, reports):
+    report = parse_file(reports / name)
+    finding = next(f for f in report.parse_findings if f.where == Location(table="table2", row=row))
+    assert finding.rule == "P-AMBIGUOUS" and f"（“{run}”），有 {readings} 种拆分方式" in finding.message
+    assert not [f for f in report.parse_findings if f.rule == "P-UNREADABLE"]

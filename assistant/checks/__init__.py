@@ -7,6 +7,7 @@ reads a report: the tables, the narrative against them, the structure, last year
 from __future__ import annotations
 
 from ..report import Finding, Report
+from ..tables import Location
 from . import crossyear, narrative, structure, tables  # registers the rules
 from .base import RULES, Rule
 
@@ -19,15 +20,17 @@ for _rule in sorted(RULES.values(), key=lambda r: _READING_ORDER.index(r.func.__
     RULES[_rule.code] = RULES.pop(_rule.code)
 
 
-def check(report: Report, prior: Report | None = None) -> list[Finding]:
-    """All findings (parse findings first), errors before warnings, otherwise in catalogue order."""
+def check(report: Report, prior: Report | None = None, *, every_cell: bool = False) -> list[Finding]:
+    """All findings (parse findings first), errors before warnings, otherwise in catalogue order.
+
+    Blank cells come as one finding per table, or with `every_cell` (the JSON output) one per cell."""
     findings = list(report.parse_findings)
-    explained = {f.where for f in findings}  # a row the parser could not read is named once, by the parser
+    explained = [f.where for f in findings]  # a row the parser could not read is named once, by the parser
     for code, rule in RULES.items():
         if rule.needs_prior and prior is None:
             continue
         for issue in rule.func(report, prior):
-            if code == "BLANK-CELL" and issue.where in explained:
+            if code == "BLANK-CELL" and any(_within(issue.where, place) for place in explained):
                 continue
             findings.append(
                 Finding(
@@ -37,4 +40,16 @@ def check(report: Report, prior: Report | None = None) -> list[Finding]:
                     where=issue.where,
                 )
             )
+    if not every_cell:
+        findings = tables.group_blank_cells(findings, report)
     return sorted(findings, key=lambda f: _ORDER[f.severity])
+
+
+def _within(cell: Location, place: Location) -> bool:
+    """Whether a table cell lies in a place a parse finding names (a cell, its row or its whole table)."""
+    return (
+        place.table is not None
+        and place.table == cell.table
+        and place.row in (None, cell.row)
+        and place.column in (None, cell.column)
+    )

@@ -6,18 +6,51 @@ its docstring is its catalogue entry (what it checks / why it matters / example)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..cells import Number, format_number
-from ..labels import SECTIONS, T3_COLUMNS, T4_COLUMNS
+from ..labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, Template, t3_result_rows
 from ..report import Report, Severity
 from ..tables import Location, t3_cell, t4_cell
 
-__all__ = ["Issue", "Location", "all_known", "num", "rule", "shorten", "t3_cell", "t3_row", "t4_cell", "t4_values"]
+__all__ = [
+    "COLLAPSED_SIX",
+    "Issue",
+    "Location",
+    "all_known",
+    "num",
+    "result_rows",
+    "rule",
+    "shorten",
+    "t3_cell",
+    "t3_row",
+    "t4_cell",
+    "t4_values",
+    "unprinted_rows",
+]
 
 OVERVIEW = SECTIONS[0].text
+# 2021's （六）其他处理 has three sub-rows; a report may print it as one row, as the 2019 format did
+COLLAPSED_SIX = next(row.text for row in T3_ROWS["2019"] if row.key == "其他处理")
+_SIX_PARTS = tuple(row.text for row in T3_ROWS["2021"] if row.group == COLLAPSED_SIX)
+
+
+def unprinted_rows(table3: Mapping[str, object], template: Template) -> tuple[str, ...]:
+    """Official rows a report never printed: 2021's （六） sub-rows when it printed （六） as one row."""
+    return _SIX_PARTS if template == "2021" and COLLAPSED_SIX in table3 else ()
+
+
+def result_rows(table3: Mapping[str, object], template: Template) -> tuple[str, ...]:
+    """The 表三 rows whose sum is （七）总计: the official result rows, or with a collapsed （六） that row
+    in place of its sub-rows."""
+    rows = t3_result_rows(template)
+    unprinted = unprinted_rows(table3, template)
+    if not unprinted:
+        return rows
+    at = rows.index(unprinted[0])
+    return (*rows[:at], COLLAPSED_SIX, *(r for r in rows[at:] if r not in unprinted))
 
 
 class Issue(NamedTuple):

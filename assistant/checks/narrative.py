@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..labels import PARTS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
+from ..labels import PARTS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_ROWS, T3_TOTAL
 from ..report import Number, Report
 from ..textnums import Quantity, quantities, sentences, unwrap
-from .base import OVERVIEW, Issue, Location, num, rule, shorten
+from .base import OVERVIEW, Issue, Location, num, result_rows, rule, shorten
 
 COUNT_UNITS = {"件", "起", "宗", "个"}
 _CLAUSE = re.compile(r"[，,、：:（）()]")
@@ -37,27 +37,34 @@ CONCEPTS: tuple[Concept, ...] = (
 )
 
 
-def _table_quantities(report: Report) -> dict[str, dict[Number, str]] | None:
-    """Every plausible table figure per concept (any 口径 is accepted), each with what it counts, or None
-    if cells are missing."""
+def table_figures(report: Report) -> dict[str, list[tuple[str, Number]]] | None:
+    """Every plausible table figure per concept (any 口径 is accepted), each named by what it counts, or
+    None if cells are missing."""
     new, carried, done, carry_next = (report.t3_total(row) for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT))
     t4 = report.t4_totals()
     if new is None or carried is None or done is None or carry_next is None or t4 is None:
         return None
     review, direct, after = t4
-    lawsuits = {direct: "未经复议直接起诉", after: "复议后起诉"}
+    lawsuits = [("未经复议直接起诉", direct), ("复议后起诉", after)]
     if direct is not None and after is not None:
-        lawsuits[direct + after] = "行政诉讼合计"
-    new_total = {new + carried: "本年新收＋上年结转"}
-    return {
-        "新收": {**new_total, new: "本年新收"},
-        "办结": {**new_total, done - carried: "办结数减上年结转", done: "（七）总计"},
-        "上年结转": {carried: "上年结转"},
-        "结转下年度": {carry_next: "结转下年度"},
-        "结转": {carried: "上年结转", carry_next: "结转下年度"},
-        "行政复议": {review: "行政复议总计"} if review is not None else {},
-        "行政诉讼": {v: k for v, k in lawsuits.items() if v is not None},
+        lawsuits.append(("行政诉讼合计", direct + after))
+    new_total = ("本年新收＋上年结转", new + carried)
+    figures: dict[str, list[tuple[str, Number | None]]] = {
+        "新收": [new_total, ("本年新收", new)],
+        "办结": [new_total, ("办结数减上年结转", done - carried), ("（七）总计", done)],
+        "上年结转": [("上年结转", carried)],
+        "结转下年度": [("结转下年度", carry_next)],
+        "结转": [("上年结转", carried), ("结转下年度", carry_next)],
+        "行政复议": [("行政复议总计", review)],
+        "行政诉讼": lawsuits,
     }
+    return {concept: [(name, v) for name, v in pairs if v is not None] for concept, pairs in figures.items()}
+
+
+def _table_quantities(report: Report) -> dict[str, dict[Number, str]] | None:
+    """`table_figures` by value: the names of the table figures a stated figure may be."""
+    figures = table_figures(report)
+    return None if figures is None else {c: {v: name for name, v in pairs} for c, pairs in figures.items()}
 
 
 def _overview_sentences(report: Report) -> list[str]:
@@ -100,11 +107,15 @@ def table_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
                 stated = f"正文称{concept} {num(figure.value)} 件"
                 yield Issue(
                     f"{stated}，与统计表不符（表中对应：{table}）：「{shorten(sentence)}」",
-                    f"section:{OVERVIEW}",
+                    Location(section=OVERVIEW),
                 )
 
 
-_NONE_APPLICATIONS = re.compile(r"(?:未|没有|暂未|尚未|均未)(?:收到|接到|受理|接收)[^。；;，,\d]{0,15}申请")
+# a denial of receiving 政府信息公开申请 itself, not of an applicant's 补正 or a complaint ("未收到申请人补正材料")
+_NONE_APPLICATIONS = re.compile(
+    r"(?:未|没有|暂未|尚未|均未|无)(?:收到|接到|受理|接收)(?:过|任何)?[^。；;，,\d]{0,15}?"
+    r"(?:信息公开申请|依申请公开|公开申请)(?![人书材表])"
+)
 _OTHER_APPLICATIONS = re.compile(r"复议|诉讼|举报|投诉|信访")  # "未收到行政复议申请" is not about 表三
 _NONE_CASES = re.compile(r"(?<!尚)(?:未|没有|未有|无|暂无|均未)[^。；;，,\d]{0,20}?(行政复议|行政诉讼)")
 _NOT_ABOUT_COUNT = re.compile(r"纠正|纠错|败诉|撤销|确认违法")
@@ -112,7 +123,9 @@ _NOT_ABOUT_COUNT = re.compile(r"纠正|纠错|败诉|撤销|确认违法")
 
 @rule("N-NONE-CONTRADICTS", "error")
 def none_contradicts(report: Report, prior: Report | None) -> Iterator[Issue]:
-    """What: "未收到…申请" while 表三 新收 > 0, or "未发生…行政复议/行政诉讼" while 表四 has cases.
+    """What: "未收到政府信息公开申请" while 表三 新收 > 0, or "未发生…行政复议/行政诉讼" while 表四 has cases.
+    Only a sentence denying 政府信息公开申请 themselves counts: "未收到申请人的补正材料" or "未收到投诉"
+    speaks of something else.
     Why: unlike a figure in another 口径, "none" against a non-zero table is an unambiguous
     contradiction (error).
     Example: "本年度未收到政府信息公开申请" with 一、本年新收 总计 = 3.
@@ -215,6 +228,157 @@ def part_exceeds_whole(report: Report, prior: Report | None) -> Iterator[Issue]:
             yield Issue(
                 f"「其中」各项之和 {terms}={total}，超过总数 {whole.text.replace(' ', '')}"
                 f"{'（单项已超过总数）' if single else '（如各项有交叉请忽略）'}：「{shorten(sentence)}」",
-                f"section:{heading}",
+                Location(section=heading),
                 None if single else "warning",
             )
+
+
+# ── what the narrative states beyond totals ─────────────────────────────────────────────────
+
+
+def _sentences(report: Report) -> Iterator[tuple[str, str]]:
+    """(section heading, sentence) over the whole narrative."""
+    for heading, text in report.sections.items():
+        for sentence in sentences(unwrap(text)):
+            yield heading, sentence
+
+
+_PUBLIC, _PARTIAL = T3_ROWS["2021"][2].text, T3_ROWS["2021"][3].text
+_GROUPS = tuple(dict.fromkeys(row.group for row in T3_ROWS["2021"] if row.group))  # （三）…（六）
+
+
+@dataclass(frozen=True)
+class Category:
+    """A 办理结果 category as the narrative names it, the 表三 rows (or row groups) it counts, and whether
+    its 口径 is unambiguous (a mismatch is then an error)."""
+
+    pattern: re.Pattern[str]
+    rows: tuple[str, ...]
+    exact: bool = True
+
+
+_COUNT_AFTER = r"[^，,。；;：:\d]{0,8}?(\d+)\s*件"
+CATEGORIES: tuple[Category, ...] = (
+    Category(re.compile(r"(?<!不)予以公开\s*(?:和|及|与|、)\s*部分公开" + _COUNT_AFTER), (_PUBLIC, _PARTIAL)),
+    # "予以公开 N 件" alone may count 部分公开 in: either 口径 is accepted, and a mismatch is a warning
+    Category(re.compile(r"(?<!不)予以公开(?!\s*(?:和|及|与|、)\s*部分)" + _COUNT_AFTER), (_PUBLIC,), exact=False),
+    Category(re.compile(r"(?<![予以及和与、])部分公开" + _COUNT_AFTER), (_PARTIAL,)),
+    *(Category(re.compile(group[3:] + _COUNT_AFTER), (group,)) for group in _GROUPS),
+)
+
+
+def _category_total(report: Report, names: tuple[str, ...]) -> int | None:
+    """The 总计 of the 表三 rows a category counts (a group's sub-rows, or a collapsed （六）), None if blank."""
+    labels = result_rows(report.table3, report.template)
+    rows = [label for label in labels for name in names if label == name or _group_of(report, label) == name]
+    totals = [report.t3_total(label) for label in rows]
+    return sum(totals) if rows and None not in totals else None  # type: ignore[arg-type]
+
+
+def _group_of(report: Report, label: str) -> str:
+    return next((row.group for row in T3_ROWS[report.template] if row.text == label), "")
+
+
+@rule("N-RESULT-MISMATCH", "error")
+def result_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: 办理结果 figures the narrative states ("予以公开及部分公开 N 件", "不予公开 N 件", "无法提供 N 件",
+    "不予处理 N 件", "其他处理 N 件") equal their 表三 rows' 总计 (the sum of the sub-rows where the
+    category has them).
+    Why: these categories are the table's own rows, so a different figure is a wrong figure (error);
+    only "予以公开 N 件" alone is a warning, since reports count 部分公开 in it or not (either is accepted).
+    Example: "不予公开 5 件" while 表三（三）不予公开's eight sub-rows add up to 3.
+    """
+    for heading, sentence in _sentences(report):
+        for category in CATEGORIES:
+            for m in category.pattern.finditer(sentence):
+                table = _category_total(report, category.rows)
+                stated = int(m.group(1))
+                accepted = {table} if category.exact else {table, _category_total(report, (_PUBLIC, _PARTIAL))}
+                if table is None or stated in accepted:
+                    continue
+                rows = "＋".join(f"「{row}」" for row in category.rows)
+                yield Issue(
+                    f"正文称{m.group(0)}，而表三{rows}的总计为 {num(table)}：「{shorten(sentence)}」",
+                    Location(section=heading),
+                    None if category.exact else "warning",
+                )
+
+
+_SHARE = re.compile(r"占[^，,。；;\d%％]{0,12}?(\d+(?:\.\d+)?)\s*[%％]")
+
+
+def _share_wholes(report: Report, sentence: str, before: list[Quantity], count: Quantity) -> set[float]:
+    """The wholes a share may be of: larger figures of the count's unit stated before it, and for
+    applications the table's totals (新收, 新收＋上年结转, （七）总计)."""
+    wholes = {q.value for q in before if _family(q.unit) == _family(count.unit) and q.value > count.value}
+    about_applications = "申请" in sentence or any(c.pattern.search(sentence) for c in CATEGORIES)
+    if count.unit in COUNT_UNITS and about_applications:
+        new, carried, done = (report.t3_total(r) for r in (T3_NEW, T3_CARRIED, T3_TOTAL))
+        wholes |= {v for v in (new, done, new + carried if new is not None and carried is not None else None) if v}
+    return wholes
+
+
+@rule("N-SHARE", "warning")
+def share_mismatch(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: a share stated next to a count ("予以公开 12 件，占 35.3%") equals the count over its whole,
+    to the printed precision (rounded or cut: 33.9% accepts 33.85…33.99). The whole is a larger figure of
+    the same unit stated before it, or for applications a 表三 total (新收, 新收＋上年结转, （七）总计).
+    Why: a share that fits no whole is a miscalculation or a stale figure; a warning, because the whole
+    a share refers to is not always stated (another 口径 may be meant).
+    Example: "共受理申请 34 件……予以公开 12 件，占 40%" (12/34 = 35.3%).
+    """
+    previous: list[Quantity] = []
+    for heading, sentence in _sentences(report):
+        qs = quantities(sentence)
+        for m in _SHARE.finditer(sentence):
+            before = [q for q in qs if q.end <= m.start() and q.unit != "%"]
+            counts = [q for q in before if q.unit]
+            if not counts:
+                continue
+            count, share = counts[-1], float(m.group(1))
+            wholes = _share_wholes(report, sentence, previous + before[:-1], count)
+            step = 10.0 ** -len(m.group(1).partition(".")[2])
+            if wholes and not any(abs(100 * count.value / w - share) < step for w in wholes):
+                shown = "、".join(f"{num(count.value)}/{num(w)}={100 * count.value / w:.1f}%" for w in sorted(wholes))
+                stated = f"正文称{count.text.replace(' ', '')}占 {m.group(1)}%"
+                yield Issue(
+                    f"{stated}，与任一总数都不符（{shown}）：「{shorten(sentence)}」", Location(section=heading)
+                )
+        previous = qs
+
+
+_ALL_UPHELD = re.compile(r"(?:均|全部|都)(?:获|被|予以)?维持")
+_ALL_CLOSED = re.compile(r"(?:均|全部|都)(?:已)?(?:审结|结案|办结)")
+_CASE_KINDS = (("行政复议", re.compile(r"复议(?!后起诉)"), (0,)), ("行政诉讼", re.compile(r"诉讼|起诉"), (1, 2)))
+
+
+@rule("N-OUTCOME", "error")
+def outcome_contradicts(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: "均获维持" / "均已审结" said of 行政复议 or 行政诉讼 against 表四: upheld cannot be said of a
+    group with 结果纠正 cases, closed cannot be said of one with 尚未审结 cases.
+    Why: those are plain contradictions of the table (error); "均获维持" with cases still pending or with
+    其他结果 is a warning, since the sentence may speak only of the cases decided.
+    Example: "行政复议 3 件，均获维持" while 表四 行政复议·结果纠正 = 1.
+    """
+    groups = report.t4_groups()
+    if not groups:
+        return
+    for heading, sentence in _sentences(report):
+        upheld, closed = _ALL_UPHELD.search(sentence), _ALL_CLOSED.search(sentence)
+        if not (upheld or closed):
+            continue
+        for kind, pattern, indexes in _CASE_KINDS:
+            if not pattern.search(sentence):
+                continue
+            corrected, other, pending = (sum(groups[g][k] or 0 for g in indexes) for k in (1, 2, 3))
+            where, quoted = Location(section=heading), f"：「{shorten(sentence)}」"
+            if upheld and corrected:
+                yield Issue(f"正文称{kind}均获维持，但表四{kind}结果纠正为 {corrected} 件{quoted}", where)
+            elif upheld and (other or pending):
+                yield Issue(
+                    f"正文称{kind}均获维持，但表四{kind}其他结果 {other} 件、尚未审结 {pending} 件，请确认口径{quoted}",
+                    where,
+                    "warning",
+                )
+            if closed and pending:
+                yield Issue(f"正文称{kind}均已审结，但表四{kind}尚未审结为 {pending} 件{quoted}", where)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..labels import PARTS, SECTIONS
 from ..report import Report
-from .base import OVERVIEW, Issue, Location, rule
+from .base import OVERVIEW, Issue, Location, rule, shorten
 
 MAX_OVERVIEW_CHARS = 1000
 _COUNTED = re.compile(r"[\u4e00-\u9fff0-9]")
@@ -16,21 +16,70 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _FEE = re.compile(r"信息处理费|收费|收取.{0,6}费")
 
 
+# where a section's content shows when its heading was not found: its table, or its kind of sentence
+_SECTION_CONTENT = (
+    ("总体情况", lambda r: bool(re.search(r"主动公开|依申请|政务公开|信息公开工作", r.text))),
+    ("表二", lambda r: bool(r.table2)),
+    ("表三", lambda r: bool(r.table3)),
+    ("表四", lambda r: bool(r.table4)),
+    ("问题和改进的内容", lambda r: bool(re.search(r"存在的?(?:主要)?问题|不足之处|改进措施|整改措施", r.text))),
+    ("信息处理费等事项", lambda r: bool(re.search(r"信息处理费|其他需要报告", r.text))),
+)
+
+
 @rule("S-SECTION-MISSING", "error")
 def section_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
-    """What: each of the six official sections (一、总体情况 … 六、其他需要报告的事项) is present.
-    Why: the six sections are mandatory in both the 2019 and 2021 formats (error).
-    Example: a report that ends after 四 without 五、存在的主要问题及改进情况.
+    """What: each of the six official sections (一、总体情况 … 六、其他需要报告的事项) is present, found by
+    its title whatever its number.
+    Why: the six sections are mandatory in both the 2019 and 2021 formats: a section whose content is
+    absent is an error; one whose heading is missing while its content is there (表三 printed, a
+    paragraph about problems and improvements) is a warning, since only the heading needs fixing.
+    Example: a report that ends after 四 without any word on its problems (error).
     """
-    for section in SECTIONS:
-        if section.text not in report.sections:
+    for section, (content, present) in zip(SECTIONS, _SECTION_CONTENT, strict=True):
+        if section.text in report.sections:
+            continue
+        if present(report):
+            yield Issue(
+                f"未找到「{section.text}」的标题，但报告中有{content}，请按规定格式加上该部分标题。",
+                Location(section=section.text),
+                "warning",
+            )
+        else:
             yield Issue(f"缺少第「{section.text}」部分。", Location(section=section.text))
 
 
-@rule("S-SECTION-ORDER", "error")
+_PRINTED_NUMERAL = re.compile(r"^[#*\s]*([一二三四五六七八九十])\s*[、.．，,]")
+
+
+@rule("S-SECTION-NUMBER", "warning")
+def section_number(report: Report, prior: Report | None) -> Iterator[Issue]:
+    """What: each section, found by its title, carries its official number 一、… 六、.
+    Why: the format fixes the numbers, but reports renumber (a body without 表二 numbers 收到和处理 as
+    二、) with the content intact, so a wrong or missing number is a warning that says what was found.
+    Example: "二、收到和处理政府信息公开申请情况", which the format numbers 三、.
+    """
+    for section in SECTIONS:
+        printed = report.printed_headings.get(section.text)
+        if not printed:
+            continue
+        m = _PRINTED_NUMERAL.match(printed)
+        if m is None:
+            found = "没有编号"
+        elif m[1] != section.text[0]:
+            found = f"编号为“{m[1]}、”"
+        else:
+            continue
+        yield Issue(
+            f"「{shorten(printed, 30)}」{found}，规定格式中该部分为「{section.text}」。", Location(section=section.text)
+        )
+
+
+@rule("S-SECTION-ORDER", "warning")
 def section_order(report: Report, prior: Report | None) -> Iterator[Issue]:
     """What: the sections present appear in the official order 一 → 六.
-    Why: the format fixes the order; readers and supervisors look things up by position (error).
+    Why: the format fixes the order and readers look things up by position, but the content is all
+    there, so a warning that says which section came where.
     Example: 五、存在的主要问题 printed before 四、行政复议、行政诉讼情况.
     """
     official = [s.text for s in SECTIONS]
@@ -40,19 +89,32 @@ def section_order(report: Report, prior: Report | None) -> Iterator[Issue]:
             yield Issue(f"「{later}」出现在「{earlier}」之后，顺序不符合规定格式。", Location(section=later))
 
 
+# what each of 总体情况's five parts is about, when its key word is not there: figures about published
+# items are 主动公开, a sentence about applications is 依申请公开, and so on
+PART_CONTENT: dict[str, re.Pattern[str]] = {
+    PARTS[0].text: re.compile(r"主动公开|(?:公开|发布|公布|更新)[^。；]{0,20}?\d+\s*(?:条|篇|件|个|项)"),
+    PARTS[1].text: re.compile(r"依申请|公开申请|申请公开|(?:收到|受理|办结|答复|办理)[^。；]{0,15}申请"),
+    PARTS[2].text: re.compile(r"信息管理|规范性文件|保密审查|清理|动态更新|发布审核|公开目录|公开指南|三审"),
+    PARTS[3].text: re.compile(r"平台|网站|政务新媒体|公众号|微博|专栏|政务服务"),
+    PARTS[4].text: re.compile(r"监督|保障|考核|培训|督查|督导|评议|问责"),
+}
+
+
 @rule("S-PARTS", "warning")
 def parts_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
-    """What: 总体情况 covers its five parts: 主动公开、依申请公开、政府信息管理、平台建设、监督保障.
+    """What: 总体情况 covers its five parts: 主动公开、依申请公开、政府信息管理、平台建设、监督保障. A part is
+    covered by its heading, its key word, or its content (`PART_CONTENT`: figures about published items
+    are 主动公开, a sentence about an application is 依申请公开, 网站/政务新媒体 is 平台建设, 培训/考核 is 监督保障).
     Why: the format lists them as the content of 总体情况; a missing part is a likely omission, but
-    only a warning since the wording varies and a part may be covered without its key word.
-    Example: an overview that never mentions 平台 or 监督保障.
+    only a warning since the wording varies.
+    Example: an overview that never mentions a platform, a website or new media.
     """
     overview = report.sections.get(OVERVIEW)
     if overview is None:
         return
     for part in PARTS:
-        if part.text not in report.parts and part.key not in overview:
-            yield Issue(f"总体情况未涉及「{part.text}」（未找到“{part.key}”）。", Location(section=OVERVIEW))
+        if part.text not in report.parts and not PART_CONTENT[part.text].search(overview):
+            yield Issue(f"总体情况未涉及「{part.text}」（未找到相关内容）。", Location(section=OVERVIEW))
 
 
 @rule("S-LENGTH", "warning")

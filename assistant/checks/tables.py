@@ -17,12 +17,23 @@ from ..labels import (
     T4_GROUPS,
     T4_OUTCOMES,
     TABLE2,
-    t3_result_rows,
     t4_group,
 )
-from ..report import Number, Report
-from ..tables import t2_cell
-from .base import Issue, Location, all_known, num, rule, t3_cell, t3_row, t4_cell, t4_values
+from ..report import Finding, Number, Report
+from ..tables import TABLE_NAMES, TableName, t2_cell
+from .base import (
+    Issue,
+    Location,
+    all_known,
+    num,
+    result_rows,
+    rule,
+    t3_cell,
+    t3_row,
+    t4_cell,
+    t4_values,
+    unprinted_rows,
+)
 
 
 @rule("TABLE-MISSING", "error")
@@ -55,35 +66,60 @@ def table_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
         yield Issue(f"表四应有 15 个数，实际 {len(report.table4)} 个。", Location(table="table4"))
 
 
-def _blank_names(values: list[Number | None], names: tuple[str, ...]) -> list[str]:
-    return [names[i] for i, v in enumerate(values) if v is None and i < len(names)]
-
-
 @rule("BLANK-CELL", "warning")
 def blank_cell(report: Report, prior: Report | None) -> Iterator[Issue]:
-    """What: cells left blank or written "/" or "—" instead of a number (grouped per table row).
+    """What: cells left blank or written "/" or "—" instead of a number, one issue per cell (`check` shows
+    them as one finding per table that counts them and lists the rows; `check(every_cell=True)` keeps
+    every cell). Rows the report never printed (2021's （六） sub-rows under a one-row （六）) are not blanks.
     Why: the format expects 0 for none; a blank cell keeps every identity it is part of from being
     checked, so it is flagged, but as a warning because many published reports write "/" for 0.
     Example: 表三「（一）予以公开」行「科研机构」列 written as "/".
     """
-    t3 = {label: row for label, row in report.table3.items() if row}
-    if t3 and all(v is None for row in t3.values() for v in row):
-        yield Issue("表三全部为空白，请填写数字（没有的填 0）。", Location(table="table3"))
-    else:
-        for label, row in t3.items():
-            if blanks := _blank_names(row, T3_COLUMNS):
-                yield Issue(
-                    f"表三「{label}」行以下列为空白：{'、'.join(blanks)}（没有的应填 0）。",
-                    Location(table="table3", row=label),
-                )
-    if report.table4 and all(v is None for v in report.table4):
-        yield Issue("表四全部为空白，请填写数字（没有的填 0）。", Location(table="table4"))
-    elif blanks := _blank_names(report.table4, T4_COLUMNS):
-        yield Issue(f"表四以下单元格为空白：{'、'.join(blanks)}（没有的应填 0）。", Location(table="table4"))
+    unprinted = unprinted_rows(report.table3, report.template)
+    for label, row in report.table3.items():
+        if label not in unprinted:
+            yield from _blanks(row, [t3_cell(label, c) for c in range(len(T3_COLUMNS))])
+    yield from _blanks(report.table4, [t4_cell(c) for c in range(len(T4_COLUMNS))])
     columns = {row.text: item.columns for item in TABLE2[report.template] for row in item.rows}
     for label, row in report.table2.items():
-        if blanks := _blank_names(row, columns.get(label, ())):
-            yield Issue(f"表二「{label}」行以下列为空白：{'、'.join(blanks)}。", Location(table="table2", row=label))
+        yield from _blanks(row, [t2_cell(label, name) for name in columns.get(label, ())])
+
+
+def _blanks(values: list[Number | None], cells: list[Location]) -> Iterator[Issue]:
+    for value, where in zip(values, cells, strict=False):
+        if value is None:
+            yield Issue(f"{where.name()}为空白（没有的应填 0）。", where)
+
+
+def group_blank_cells(findings: list[Finding], report: Report) -> list[Finding]:
+    """BLANK-CELL findings as one per table: how many cells, in which rows (and columns)."""
+    blanks: dict[TableName, list[Location]] = {}
+    kept = []
+    for f in findings:
+        if f.rule == "BLANK-CELL" and f.where.table and f.where.column:
+            blanks.setdefault(f.where.table, []).append(f.where)
+        else:
+            kept.append(f)
+    for table, cells in blanks.items():
+        if len(cells) == _cell_count(report, table):
+            message = f"{TABLE_NAMES[table]}全部为空白，请填写数字（没有的填 0）。"
+        else:
+            rows: dict[str, list[str]] = {}
+            for cell in cells:
+                rows.setdefault(cell.row or "", []).append(cell.column or "")
+            listed = "、".join(
+                f"「{row}」（{'、'.join(cols)}）" if row else "、".join(cols) for row, cols in rows.items()
+            )
+            message = f"{TABLE_NAMES[table]}有 {len(cells)} 个单元格为空白（没有的应填 0）：{listed}。"
+        kept.append(Finding(rule="BLANK-CELL", severity="warning", message=message, where=Location(table=table)))
+    return kept
+
+
+def _cell_count(report: Report, table: TableName) -> int:
+    if table == "table4":
+        return len(report.table4)
+    unprinted = unprinted_rows(report.table3, report.template) if table == "table3" else ()
+    return sum(len(row) for label, row in getattr(report, table).items() if label not in unprinted)
 
 
 def _count_problem(value: Number, *, signed: bool = False, amount: bool = False) -> str:
@@ -193,7 +229,7 @@ def t3_result_sum(report: Report, prior: Report | None) -> Iterator[Issue]:
     double-counted (error).
     Example: pingtan 2020: the result rows add to 27 while （七）总计 says 21.
     """
-    labels = t3_result_rows(report.template)
+    labels = result_rows(report.table3, report.template)
     rows = [t3_row(report, label) for label in labels]
     total = t3_row(report, T3_TOTAL)
     if total is None or any(r is None for r in rows):
