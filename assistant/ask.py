@@ -22,7 +22,6 @@ from jieba import posseg
 
 from .cells import format_number
 from .labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_GROUP_TOTALS, TABLE2
-from .llm import FAILURES, chat_model, describe_error
 from .report import Report
 from .resources import read_prompt
 from .settings import Settings
@@ -525,6 +524,8 @@ def _answer_passages(question: str, sc: Scope, corpus: Corpus, llm: BaseChatMode
     extractive = extract(question, chunks)
     if llm is None:
         return Answer(extractive, citations)
+    from .llm import FAILURES, describe_error  # openai and langchain load only when an LLM answers
+
     facts = _facts(chunks, corpus)
     try:
         text = _llm_answer(question, chunks, facts, llm)
@@ -553,5 +554,7 @@ def ask(question: str, corpus: Corpus, settings: Settings, *, llm: BaseChatModel
     if metric is not None:
         return _answer_figures(question, metric, sc, corpus)
     if llm is None and settings.llm_enabled:
+        from .llm import chat_model
+
         llm = chat_model(settings, temperature=0)
     return _answer_passages(question, sc, corpus, llm, settings)
