@@ -542,6 +542,13 @@ class Corpus:
                 break
         return chunks
 
+    def rarity(self, words: Sequence[str]) -> dict[str, float]:
+        """How much each word tells chunks apart (its idf in the lexical index), for judging an answer's fit."""
+        try:
+            return self._lexicon.rarity(words)
+        except sqlite3.Error as exc:
+            raise CorpusError(f"无法检索数据文件夹 {self.settings.data_dir} 中的索引：{exc}") from exc
+
     def _vector_top(
         self, query: str, n: int, org: str | None, years: list[int] | None, section: str | None
     ) -> list[str]:
@@ -566,6 +573,8 @@ class Corpus:
             if not candidates:
                 return []
             stored = self._vectors.get(ids=candidates, include=["embeddings"])
+            if not stored["ids"]:  # the vector store lacks them (another embedder's collection)
+                return []
             vectors = np.asarray(stored["embeddings"], dtype=float)
             query_vector = np.asarray(self.embeddings.embed_query(query))
             norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query_vector) or 1.0)

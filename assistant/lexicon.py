@@ -12,6 +12,7 @@ so a chunk is deleted by id without a scan.
 from __future__ import annotations
 
 import hashlib
+import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 
@@ -92,17 +93,24 @@ class Lexicon:
             sql, args = "SELECT cid FROM lexicon LIMIT ?", (limit,)
         return [cid for (cid,) in self.db.execute(sql, args)]
 
+    def counts(self, words: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each word (words no chunk holds are left out)."""
+        if not words:
+            return {}
+        marks = ",".join("?" * len(words))
+        sql = f"SELECT term, doc FROM lexicon_terms WHERE col = 'body' AND term IN ({marks})"
+        return dict(self.db.execute(sql, [w.lower() for w in words]).fetchall())
+
+    def rarity(self, words: Sequence[str]) -> dict[str, float]:
+        """Each word's BM25 idf; a word no chunk holds gets the idf of a word held once."""
+        size = self.size()
+        held = self.counts(words)
+        return {w: math.log((size - held.get(w.lower(), 1) + 0.5) / (held.get(w.lower(), 1) + 0.5) + 1) for w in words}
+
     def _words(self, query: str) -> list[str]:
         """The query's words the index holds, without those too common to tell chunks apart."""
         words = list(dict.fromkeys(w.lower() for w in tokens(query)))
-        if not words:
-            return []
-        marks = ",".join("?" * len(words))
-        held = dict(
-            self.db.execute(
-                f"SELECT term, doc FROM lexicon_terms WHERE col = 'body' AND term IN ({marks})", words
-            ).fetchall()
-        )
+        held = self.counts(words)
         known = [w for w in words if w in held]
         rare = [w for w in known if held[w] <= COMMON_SHARE * max(self.size(), 1)]
         return rare or known

@@ -226,7 +226,7 @@ def scale_run(size: int, data_dir: Path) -> dict:
     full = size <= FULL_PATH_LIMIT
     if not full:  # the lighter path: tokens and vectors of the distinct real texts computed once
         corpus_module.tokens = reused_tokens
-        corpus_module.make_embeddings = lambda settings: (ReusedEmbeddings(), "hash-768-reused")
+        corpus_module.make_embeddings = lambda settings: (ReusedEmbeddings(), HashEmbeddings().name)
     corpus, _, real = index_real(data_dir)
     rows = corpus.db.execute("SELECT text, org, year, template, section, part, source FROM chunks").fetchall()
     by_source: dict[str, list[tuple]] = {}
