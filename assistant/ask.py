@@ -51,8 +51,8 @@ __all__ = ["Answer", "Citation", "Context", "ask", "read_figure", "scope"]
 
 TABLE_SECTION = {"table2": SECTIONS[1].text, "table3": SECTIONS[2].text, "table4": SECTIONS[3].text}
 TABLE_NAME = {"table2": "表二", "table3": "表三", "table4": "表四"}
-# a passage answers when its best sentence holds this share of the question's words, weighted by rarity
-# (calibrated on benchmarks/questions.json, see bench_retrieval.py)
+# a passage answers when its best sentence holds this share of the question's words, weighted by rarity;
+# set on the benchmark's passage and no-answer questions (bench_retrieval.py prints both rates)
 COVERAGE = 0.5
 # words of a question that say what kind of answer it wants, not what it is about
 _ASKING = frozenset(

@@ -391,8 +391,12 @@ def scope(question: str, corpus: Corpus, context: Context | None = None) -> Scop
         years = set(previous.years)
     trend = bool(TREND_CUES.search(text)) or len(years) > 1
     kind = _kind(text, items, orgs, trend)
-    if not items and follow and previous and previous.items:
-        items, kind = previous.items, previous.kind  # "那2023年呢？"
+    if not items and previous and previous.items and (follow or _details(text)):
+        # "那2023年呢？" takes the figures; "纠正了几件" takes them with its own detail
+        kind = previous.kind
+        items = [Item(i.metric, _details(text) or i.words) for i in previous.items]
+        orgs = orgs or previous.orgs
+        years = years or set(previous.years)
     base = None
     if kind == "share":
         items, base = _share_base(text, items)

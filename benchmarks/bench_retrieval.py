@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import corpus as corpus_module  # noqa: E402
-from assistant.ask import ask, scope  # noqa: E402
+from assistant.ask import Context, ask, scope  # noqa: E402
 from assistant.corpus import Chunk, Corpus  # noqa: E402
 from assistant.embeddings import HashEmbeddings, tokens  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -144,24 +145,88 @@ def recall(corpus: Corpus, baseline: MemoryBM25) -> dict[str, dict[str, tuple[fl
     return results
 
 
-def expected_value(item: dict) -> float:
-    tables = EXPECTED[item["file"]]
-    cells = [tables["table3"][row][col] for row, col in item.get("table3", [])]
-    return sum(cells + [tables["table4"][i] for i in item.get("table4", [])])
+NOT_FOUND = ("没有找到", "语料库中没有")
 
 
-def numeric_accuracy(corpus: Corpus, settings: Settings) -> tuple[int, int, list[str]]:
-    right, wrong = 0, []
-    for item in QUESTIONS["numeric"]:
-        answer = ask(item["question"], corpus, settings)
-        value = expected_value(item)
-        target = _target(corpus, item["file"])
-        cited = bool(answer.citations) and (answer.citations[0].org, answer.citations[0].year) == target
-        if f"为 {value:g} " in answer.answer and cited:
-            right += 1
-        else:
-            wrong.append(f"{item['question']} 期望 {value:g}，回答：{answer.answer[:60]}")
-    return right, len(QUESTIONS["numeric"]), wrong
+def _holds(text: str, expected: str) -> bool:
+    """The expected figure or phrase in the text (a figure not as part of a longer number)."""
+    if expected.isdigit():
+        return re.search(rf"(?<![\d.]){expected}(?![\d.])", text) is not None
+    return expected in text
+
+
+def _lead(answer: str) -> str:
+    """What the answer says before its evidence: the text above 可能相关, the first line for one figure."""
+    return answer.split("\n可能相关")[0]
+
+
+def qa_item(corpus: Corpus, settings: Settings, item: dict) -> tuple[bool, bool | None, bool, bool, float]:
+    """(exact, cited right or None, baseline exact, baseline cited right, seconds) of one question."""
+    context = Context(year=item.get("year"))
+    if "previous" in item:
+        context.previous = ask(item["previous"], corpus, settings, context=context).scope
+    start = time.perf_counter()
+    answer = ask(item["question"], corpus, settings, context=context)
+    seconds = time.perf_counter() - start
+    top = corpus.search(item["question"], k=1, method="bm25")
+    if item["kind"] == "none":
+        return answer.answer.startswith(NOT_FOUND), None, not top, False, seconds
+    lead = _lead(answer.answer)
+    first = lead.splitlines()[0] if item["kind"] in ("figure", "colloquial", "relative") else lead
+    exact = all(_holds(first, e) for e in item["expect"]) and not answer.answer.startswith(NOT_FOUND)
+    target = _target(corpus, item["file"]) if "file" in item else None
+    cited = (
+        None
+        if target is None
+        else bool(answer.citations) and (answer.citations[0].org, answer.citations[0].year) == target
+    )
+    base_exact = bool(top) and all(_holds(top[0].text, e) for e in item["expect"])
+    base_cited = bool(top) and target is not None and (top[0].org, top[0].year) == target
+    return exact, cited, base_exact, base_cited, seconds
+
+
+def qa_eval(corpus: Corpus, settings: Settings) -> tuple[dict[str, list], list[str]]:
+    """kind -> [(exact, cited, baseline exact, baseline cited, seconds)], and the questions answered wrongly."""
+    by_kind: dict[str, list] = {}
+    wrong: list[str] = []
+    for item in QUESTIONS["qa"]:
+        result = qa_item(corpus, settings, item)
+        by_kind.setdefault(item["kind"], []).append(result)
+        if not result[0] or result[1] is False:
+            wrong.append(f"[{item['kind']}] {item['question']} 期望 {'、'.join(item['expect']) or '没有找到'}")
+    return by_kind, wrong
+
+
+def _share(flags: list[bool]) -> str:
+    return f"{sum(flags) / len(flags):.0%}" if flags else "—"
+
+
+def print_qa(by_kind: dict[str, list], wrong: list[str]) -> None:
+    total = sum(len(v) for v in by_kind.values())
+    print(f"问答（{total} 个问题，答案与出处取自原报告；基线＝BM25 取第一个段落，答案须在段落中）")
+    print(f"{'类型':<12}{'题数':>4}{'答对':>8}{'基线答对':>10}{'出处正确':>10}{'基线出处':>10}{'p50 ms':>9}")
+    times = []
+    for kind, results in by_kind.items():
+        n = len(results)
+        cited = [r[1] for r in results if r[1] is not None]
+        base_cited = [r[3] for r in results if r[1] is not None]
+        times += [r[4] for r in results]
+        label = "没有答案(如实)" if kind == "none" else kind
+        print(
+            f"{label:<12}{n:>4}{sum(r[0] for r in results) / n:>9.0%}{sum(r[2] for r in results) / n:>10.0%}"
+            f"{_share(cited):>10}{_share(base_cited):>10}"
+            f"{statistics.median(r[4] for r in results) * 1000:>9.1f}"
+        )
+    answerable = [r for k, v in by_kind.items() if k != "none" for r in v]
+    cited = [r for r in answerable if r[1] is not None]
+    print(
+        f"合计：可答问题答对 {sum(r[0] for r in answerable) / len(answerable):.1%}（基线 "
+        f"{sum(r[2] for r in answerable) / len(answerable):.1%}），出处正确 {sum(r[1] for r in cited) / len(cited):.1%}"
+        f"（基线 {sum(r[3] for r in cited) / len(cited):.1%}）；延迟 p50 {statistics.median(times) * 1000:.1f} ms，"
+        f"p95 {np.percentile(times, 95) * 1000:.1f} ms"
+    )
+    for line in wrong:
+        print(f"  未答对：{line}")
 
 
 def ask_process_seconds(data_dir: Path, runs: int = 3, question: str = "平潭近三年新收申请的变化") -> float:
@@ -327,10 +392,8 @@ def main() -> None:
         for method, modes in recall(corpus, load_baseline(corpus)).items():
             (s1, s5), (u1, u5) = modes["scoped"], modes["unscoped"]
             print(f"{method:<10}{s1:>14.3f}{s5:>10.3f}{u1:>14.3f}{u5:>8.3f}")
-        right, total, wrong = numeric_accuracy(corpus, settings)
-        print(f"\n数字问题精确答对：{right}/{total}（{right / total:.1%}）")
-        for line in wrong:
-            print(f"  答错：{line}")
+        print()
+        print_qa(*qa_eval(corpus, settings))
         print(f"离线 ask 整个进程耗时（中位数）：{ask_process_seconds(settings.data_dir):.2f} 秒\n")
     print("规模测试（每个规模一个子进程；100k 为复用向量的轻量路径）。词法索引：基线＝旧的内存 BM25，FTS5＝持久索引")
     for size in (int(s) for s in args.scales.split(",") if s):

@@ -185,3 +185,18 @@ def test_cli_year_sets_the_relative_year(corpus, settings, monkeypatch, capsys, 
     out = capsys.readouterr().out
     assert f"{PINGTAN}2022年本年新收政府信息公开申请数量为 {t3('pingtan-2022.txt', T3_NEW)} 件" in out
     assert "按当前报告年度 2023 年" in out
+
+
+def test_a_quoted_cell_the_checker_flags_says_so(reports: Path) -> None:
+    from assistant.ask import _flags, read_figure
+    from assistant.parser import parse_file
+    from assistant.questions import NEW_REQUESTS
+    from assistant.tables import Location
+
+    report = parse_file(reports / "pingtan-2024.txt")
+    figure = read_figure(NEW_REQUESTS, report, "新收多少申请")  # the row's 总计 cell
+    assert _flags(report, NEW_REQUESTS, figure) == []
+    cell = Location(table="table3", row=figure.cells[0][0], column="自然人")
+    report.set(cell, report.cell(cell) + 1)  # the row no longer adds up to its total
+    [flag] = _flags(report, NEW_REQUESTS, figure)
+    assert flag.startswith(f"表三「{figure.cells[0][0]}」行「总计」列为")
