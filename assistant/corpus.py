@@ -3,7 +3,8 @@
 Two stores live in the data folder: a SQLite file (which files were indexed with which content hash, each
 parsed report with its tables, every chunk's text and jieba tokens) and a Chroma collection (the chunk
 vectors, with org/year/section/page metadata for filtering). Figures are looked up in the parsed tables,
-never retrieved as text. Retrieval fuses vector search with BM25 over jieba tokens by reciprocal rank fusion.
+never retrieved as text. Retrieval fuses vector search with BM25 over jieba tokens (a persistent SQLite FTS5
+index in the same database, lexicon.py) by reciprocal rank fusion.
 A PDF chunk carries the page its text starts on, found through the reader's page breaks.
 
 With `settings.chroma_url` a Chroma server holds everything another machine needs: the chunk vectors (their

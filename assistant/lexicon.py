@@ -26,8 +26,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lexicon_terms USING fts5vocab(lexicon, 'col')
 # bm25() column weights (cid, org, year, section, body): only the words rank, the filter columns do not
 _RANK = "bm25(lexicon, 0.0, 0.0, 0.0, 0.0, 1.0)"
 # a query word found in more than this share of the chunks is dropped when rarer words remain: it barely
-# moves BM25 (idf near zero) but makes FTS5 score nearly every row
+# moves BM25 (idf near zero) but makes FTS5 score a large share of the rows
 COMMON_SHARE = 0.3
+# of a query made only of such words, the rarest this many are kept
+KEEP_COMMON = 2
 
 
 def _key(value: str) -> str:
@@ -111,9 +113,9 @@ class Lexicon:
         """The query's words the index holds, without those too common to tell chunks apart."""
         words = list(dict.fromkeys(w.lower() for w in tokens(query)))
         held = self.counts(words)
-        known = [w for w in words if w in held]
+        known = sorted((w for w in words if w in held), key=held.__getitem__)
         rare = [w for w in known if held[w] <= COMMON_SHARE * max(self.size(), 1)]
-        return rare or known
+        return rare or known[:KEEP_COMMON]
 
     def top(self, query: str, n: int, org: str | None, years: Sequence[int] | None, section: str | None) -> list[str]:
         """The ids of the n chunks ranked best by BM25 among those that pass the filters."""
