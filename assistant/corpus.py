@@ -195,6 +195,13 @@ def _where(org: str | None, years: list[int] | None, section: str | None) -> dic
     return conditions[0] if len(conditions) == 1 else {"$and": conditions} if conditions else None
 
 
+def _llm_failures() -> tuple[type[BaseException], ...]:
+    """The embedding endpoint's failures (llm.FAILURES), imported when needed."""
+    from .llm import FAILURES
+
+    return FAILURES
+
+
 def _collection_name(embedder: str) -> str:
     """Chroma accepts [a-zA-Z0-9._-]; one collection per embedder, since vector spaces do not mix."""
     return "reports-" + re.sub(r"[^a-zA-Z0-9._-]", "-", embedder)
@@ -557,11 +564,11 @@ class Corpus:
         endpoint is a CorpusError."""
         from chromadb.errors import ChromaError
 
-        from .llm import FAILURES
-
         try:
             return self._nearest(query, n, org, years, section)
-        except (ChromaError, sqlite3.Error, *FAILURES) as exc:  # not its text: an endpoint may echo the key
+        # not its text: an endpoint may echo the key; the tuple is built only when something was raised, so
+        # openai (2 s to import) loads only then
+        except (ChromaError, sqlite3.Error, *_llm_failures()) as exc:
             raise CorpusError(f"无法检索向量库（{self._where_stored}）：{type(exc).__name__}") from exc
 
     def _nearest(self, query: str, n: int, org: str | None, years: list[int] | None, section: str | None) -> list[str]:

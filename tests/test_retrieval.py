@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import EXACT_LIMIT, Chunk, Corpus
+from assistant.corpus import EXACT_LIMIT, Chunk, Corpus, CorpusError
 from assistant.lexicon import Lexicon
 from assistant.settings import Settings
 
@@ -106,3 +106,19 @@ def test_bm25_ranks_rare_matching_terms_first_and_filters_by_whole_names() -> No
     assert sorted(lexicon.matching("甲市", [2022], "一、总体情况", 10)) == ["a", "b", "c", "d"]
     lexicon.remove(["b"])
     assert lexicon.top("复议", 5, "甲市", None, None) == [] and lexicon.size() == 4
+
+
+def test_a_failing_embedding_endpoint_is_a_corpus_error(big: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+    import openai
+
+    def timeout(_: str) -> list[float]:
+        raise openai.APITimeoutError(httpx.Request("POST", "http://127.0.0.1/v1/embeddings"))
+
+    monkeypatch.setattr(big.embeddings, "embed_query", timeout)
+    for org in (PINGTAN, None):  # the exact path and Chroma's
+        with pytest.raises(CorpusError, match="无法检索向量库.*APITimeoutError"):
+            big.search("依申请公开", k=3, org=org)
+    monkeypatch.setattr(big.embeddings, "embed_query", lambda _: 1 / 0)  # a bug is not a store failure
+    with pytest.raises(ZeroDivisionError):
+        big.search("依申请公开", k=3, org=PINGTAN)
