@@ -1,12 +1,14 @@
-"""Questions about past reports: figures from the parsed tables, trends across years, passages for the rest.
+"""Questions about past reports: figures from the parsed tables, trends, rankings and shares computed from
+them, and passages for the rest; every answer leads with the answer, then its evidence.
 
-A question is first scoped (which org, which years: "2023年", 今年/去年/前年/近三年 relative to the newest
-year indexed, "平潭" matched loosely against the indexed orgs; a body the corpus lacks is said to be missing,
-never swapped for another). A question naming a table figure is answered exactly from the structured store,
-over several years as a small table when it asks for a trend, and a cell the parser could not read is quoted
-with the parser's reason; any other question is answered from retrieved passages, extractively offline or by
-an LLM chain whose numbers are checked against its sources. Every answer cites org, year and section, and
-says so when the corpus has none.
+The question is understood first (questions.py: bodies, years, figures, what is asked). A table figure is
+read exactly from the structured store — several figures or bodies in one question each get theirs; a trend or
+a difference between years comes as a small table led by the change; a ranking names the body; a share shows
+its formula; a cell the parser could not read is quoted with the parser's reason, one the checker flags says
+so. Any other question is answered from retrieved passages by the sentence that holds the answer (the figure
+first when it asks for one, per year when it asks across years), extractively offline or by an LLM chain whose
+numbers are checked against its sources; when no passage covers the question's words well enough it says
+没有找到 and shows the nearest passages as 可能相关. Every answer cites body, year and section.
 """
 
 from __future__ import annotations
@@ -15,14 +17,25 @@ import logging
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import jieba
-from jieba import posseg
 
 from .cells import format_number
-from .labels import SECTIONS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_GROUP_TOTALS, TABLE2
-from .llm import FAILURES, chat_model, describe_error
+from .embeddings import tokens
+from .labels import SECTIONS, T3_ROWS, TABLE2
+from .questions import (
+    APPLICANTS,
+    DOCUMENT_COLUMNS,
+    HANDLED,
+    NEW_REQUESTS,
+    OUTCOMES,
+    Context,
+    Item,
+    Metric,
+    Scope,
+    scope,
+)
 from .report import Report
 from .resources import read_prompt
 from .settings import Settings
@@ -34,9 +47,58 @@ if TYPE_CHECKING:
 
     from .corpus import Chunk, Corpus
 
-ANSWER_CHARS = 400
+__all__ = ["Answer", "Citation", "Context", "ask", "read_figure", "scope"]
+
 TABLE_SECTION = {"table2": SECTIONS[1].text, "table3": SECTIONS[2].text, "table4": SECTIONS[3].text}
 TABLE_NAME = {"table2": "表二", "table3": "表三", "table4": "表四"}
+# a passage answers when its best sentence holds this share of the question's words, weighted by rarity;
+# set on the benchmark's passage and no-answer questions (bench_retrieval.py prints both rates)
+COVERAGE = 0.5
+# words of a question that say what kind of answer it wants, not what it is about
+_ASKING = frozenset(
+    [
+        "年",
+        "年度",
+        "报告",
+        "工作",
+        "情况",
+        "政府",
+        "信息",
+        "公开",
+        "政府信息公开",
+        "多少",
+        "几",
+        "哪些",
+        "哪个",
+        "怎么",
+        "怎样",
+        "如何",
+        "什么",
+        "有",
+        "了",
+        "是",
+        "写",
+        "的",
+        "主要",
+        "方面",
+        "开展",
+        "进行",
+        "多少次",
+        "几次",
+        "数量",
+        "历年",
+        "各年",
+        "每年",
+        "近",
+        "一共",
+        "共",
+        "总共",
+        "呢",
+        "吗",
+    ]
+)
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万?(?:人次|个|项|条|篇|件|次|期|场|家|人|余|万元|元|%|份|批|场次|类|期次))")
+_LIST_CUES = re.compile(r"哪些|怎么写|如何|措施|做法|举措|内容|介绍|情况")
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -66,6 +128,8 @@ class Answer:
     table: list[list] | None = None
     # what the user should know about how the answer was made (e.g. the LLM's answer was replaced)
     notices: list[str] = field(default_factory=list)
+    # how the question was understood: pass it back as Context(previous=…) for a follow-up question
+    scope: Scope | None = None
 
     def to_json(self) -> dict:
         data: dict = {
@@ -79,206 +143,7 @@ class Answer:
         return data
 
 
-# ── the figures a question can name (data) ───────────────────────────────────────────────────
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A table figure: the words that name it, and the cells (summed) that hold it."""
-
-    name: str
-    pattern: str
-    table: Literal["table2", "table3", "table4"]
-    # table2/table3: row labels, label keys or 表三 group headings, summed
-    rows: tuple[str, ...] = ()
-    # table2: acceptable column names, first present in the template wins; table4: columns summed
-    columns: tuple[str, ...] = ()
-    unit: str = "件"
-
-
-def _t3_reason_metrics() -> tuple[Metric, ...]:
-    """Every 表三 reason row (国家秘密, 重复申请, …) named by its label key, from labels.py."""
-    rows = {r.key: r for template in ("2021", "2019") for r in T3_ROWS[template] if r.group and r.key != "其他"}
-    return tuple(Metric(row.text.split(".", 1)[-1], re.escape(key), "table3", (row.text,)) for key, row in rows.items())
-
-
-_G = {g.split("）")[1][:4]: g for g in (r.group for r in T3_ROWS["2021"]) if g}  # 不予公开 -> （三）不予公开
-_T4 = dict(zip(("复议", "直诉", "复议后"), (T4_COLUMNS[i] for i in T4_GROUP_TOTALS), strict=True))
-
-# the two figures an LLM gets as facts beside the passages it is shown
-NEW_REQUESTS = Metric("本年新收政府信息公开申请数量", "新收|收到|受理|接收|申请", "table3", ("本年新收",))
-HANDLED = Metric("本年度办理结果总计", "办理结果|办结|答复|处理了?多少", "table3", ("总计",))
-
-METRICS: tuple[Metric, ...] = (
-    *_t3_reason_metrics(),
-    Metric("部分公开", "部分公开", "table3", ("部分公开",)),
-    Metric("予以公开", "予以公开|全部公开", "table3", ("予以公开",)),
-    Metric("不予公开", "不予公开", "table3", (_G["不予公开"],)),
-    Metric("无法提供", "无法提供", "table3", (_G["无法提供"],)),
-    Metric("不予处理", "不予处理", "table3", (_G["不予处理"],)),
-    Metric("其他处理", "其他处理", "table3", (_G["其他处理"],)),
-    Metric("上年结转政府信息公开申请数量", "上一?年度?结转", "table3", ("上年结转",)),
-    Metric("结转下年度继续办理", "结转|转入下", "table3", ("结转下年度",)),
-    HANDLED,
-    Metric("规章", "规章", "table2", ("规章",)),
-    Metric("行政规范性文件", "规范性文件", "table2", ("规范性文件",)),
-    Metric("行政许可处理决定数量", "行政许可", "table2", ("行政许可",), ("本年处理决定数量", "处理决定数量")),
-    Metric("行政处罚处理决定数量", "行政处罚", "table2", ("行政处罚",), ("本年处理决定数量", "处理决定数量")),
-    Metric("行政强制处理决定数量", "行政强制", "table2", ("行政强制",), ("本年处理决定数量", "处理决定数量")),
-    Metric(
-        "行政事业性收费金额",
-        "行政事业性收费|收费金额|收费",
-        "table2",
-        ("行政事业性收费",),
-        ("本年收费金额（单位：万元）",),
-        "万元",
-    ),
-    Metric("政府集中采购项目数量", "集中采购", "table2", ("政府集中采购",), ("采购项目数量",), "个"),
-    Metric("复议后起诉的行政诉讼案件", "复议后起诉", "table4", columns=(_T4["复议后"],)),
-    Metric("未经复议直接起诉的行政诉讼案件", "直接起诉|未经复议", "table4", columns=(_T4["直诉"],)),
-    Metric("行政诉讼案件", "行政诉讼|诉讼|起诉", "table4", columns=(_T4["直诉"], _T4["复议后"])),
-    Metric("行政复议案件", "复议", "table4", columns=(_T4["复议"],)),
-    NEW_REQUESTS,  # last: "申请" alone names it only when no other figure is named
-)
-# words that pick a column: 表三's applicant, 表四's outcome, 表二's 制发/废止/现行有效
-APPLICANTS = (
-    ("自然人", ("自然人",)),
-    ("法人或其他组织|法人", T3_COLUMNS[1:6]),
-    ("商业企业|企业", ("商业企业",)),
-    ("科研机构", ("科研机构",)),
-    ("社会公益组织", ("社会公益组织",)),
-    ("法律服务机构", ("法律服务机构",)),
-)
-OUTCOMES = (("维持", "结果维持"), ("纠正", "结果纠正"), ("其他结果", "其他结果"), ("未审结|未结", "尚未审结"))
-DOCUMENT_COLUMNS = (
-    ("废止", ("本年废止件数",)),
-    ("现行有效|有效|总数", ("现行有效件数", "对外公开总数量")),
-    ("新公开", ("本年新公开数量",)),
-    ("制发|新制作|出台|印发", ("本年制发件数", "本年新制作数量")),
-)
-
-COUNT_CUES = re.compile(r"多少|几[件个项次]|数量|数目|总数|合计|总共|一共|理由|各项|分别|最多|最少|比例")
-TREND_CUES = re.compile(
-    r"近[一二两三四五六七八九十\d]+年|历年|各年|每年|逐年|哪一?年|变化|趋势|增加|减少|上升|下降|增长|比较|对比|相比|同比"
-)
-NARRATIVE_CUES = re.compile(r"怎么|怎样|如何|哪些|什么|措施|做法|举措|内容|介绍|描述|写")
-_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_RECENT = re.compile(r"(?:近|最近|过去)\s*([一二两三四五六七八九十\d]+)\s*年")
-_RELATIVE = {"大前年": 3, "前年": 2, "去年": 1, "今年": 0}
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?\s*(?:至|到|-|—|~|～)\s*((?:19|20)\d{2})(?!\d)")
-# characters that do not tell one body from another ("实验区", "人民政府", "信息公开")
-_GENERIC = set("省市县区镇乡街道人民政府委员会管委办公室局厅部开发实验综合管理信息公开工作年度报告的")
-# the last word of a body's name ("平潭综合实验区", "北京市", "国务院办公厅")
-_ORG_END = re.compile(r"(?:省|市|县|区|州|旗|盟|镇|乡|街道|管委会|委员会|政府|办公室|办|局|厅)$")
-# parts of speech (jieba) that can continue a body's name: nouns, 综合, 先进, abbreviations, set phrases
-_NAME_TAGS = ("n", "vn", "j", "a", "b", "l")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
-
-
-# ── scope: org and years ─────────────────────────────────────────────────────────────────────
-
-
-@dataclass
-class Scope:
-    orgs: list[str]
-    years: list[int]
-    unknown_org: str = ""
-    trend: bool = False
-    # the question without its org and year words: what to search for once they are filters
-    topic: str = ""
-
-
-def _common_run(a: str, b: str) -> str:
-    """The longest run of characters shared by a and b that names something (not only generic words)."""
-    best = ""
-    for i in range(len(a)):
-        for j in range(i + 2, len(a) + 1):
-            piece = a[i:j]
-            if piece not in b:
-                break
-            if len(piece) > len(best) and sum(ch not in _GENERIC for ch in piece) >= 2:
-                best = piece
-    return best
-
-
-def _strip_shared(text: str, name: str) -> str:
-    """The text without the runs (2+ characters) it shares with a name: "尉氏开发区…" → " …"."""
-    out, i = [], 0
-    while i < len(text):
-        j = i + 2
-        while j <= len(text) and text[i:j] in name:
-            j += 1
-        if j - 1 - i >= 2:
-            out.append(" ")
-            i = j - 1
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-def org_mention(question: str) -> str:
-    """The body the question names, as written: its first place or institution word (jieba's ns/nt, or a noun
-    ending like 县/局) with the name words after it up to the last name ending ("平潭" + "综合实验区")."""
-    words = list(posseg.cut(question))
-    for i, first in enumerate(words):
-        if not (first.flag in ("ns", "nt") or (first.flag.startswith("n") and _ORG_END.search(first.word))):
-            continue
-        name = run = first.word
-        for word in words[i + 1 :]:
-            if not _CJK_WORD.fullmatch(word.word) or not word.flag.startswith(_NAME_TAGS):
-                break
-            run += word.word
-            if _ORG_END.search(word.word):
-                name = run
-        if sum(ch not in _GENERIC for ch in name) >= 2:
-            return name
-    return ""
-
-
-def _number(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMERALS.get(word, 0)
-
-
-def scope(question: str, corpus: Corpus) -> Scope:
-    """Which indexed orgs and which years the question is about."""
-    # a body the question names must be an indexed one: never answered from another body's reports
-    mention = org_mention(question)
-    runs = {org: _common_run(mention or question, org) for org in corpus.orgs()}
-    top = max((len(r) for r in runs.values()), default=0)
-    orgs = [org for org, run in runs.items() if run and len(run) == top]
-    unknown = "" if orgs else mention
-    indexed = corpus.years(orgs[0] if len(orgs) == 1 else None)
-    newest = indexed[-1] if indexed else None
-    years: set[int] = set()
-    for start, end in _RANGE.findall(question):
-        years |= set(range(int(start), int(end) + 1))
-    years |= {int(y) for y in _YEAR.findall(question)}
-    recent = _RECENT.search(question)
-    if newest and recent:
-        years |= set(range(newest - _number(recent.group(1)) + 1, newest + 1))
-    for word, back in _RELATIVE.items():
-        # "2023年比去年": with a year stated, 去年 is the year before it, which a trend adds anyway
-        if newest and not years and word in question and not (word == "前年" and "大前年" in question):
-            years.add(newest - back)
-    topic = _strip_shared(question, orgs[0]) if orgs else question
-    for pattern in (_RANGE, _YEAR, _RECENT, re.compile("|".join(_RELATIVE))):
-        topic = re.sub(f"(?:{pattern.pattern})\\s*年?度?", " ", topic)
-    trend = bool(TREND_CUES.search(question)) or len(years) > 1
-    return Scope(orgs, sorted(years), unknown, trend, " ".join(topic.split()) or question)
-
-
 # ── figures ──────────────────────────────────────────────────────────────────────────────────
-
-
-def find_metric(question: str) -> Metric | None:
-    """The first figure (most specific first) the question names, or None for a narrative question."""
-    metric = next((m for m in METRICS if re.search(m.pattern, question)), None)
-    if metric is None or (NARRATIVE_CUES.search(question) and not COUNT_CUES.search(question)):
-        return None
-    return metric
 
 
 @dataclass
@@ -298,33 +163,35 @@ def _pick(question: str, choices: tuple[tuple[str, tuple[str, ...]], ...]) -> tu
     return next(((words.split("|")[0], cols) for words, cols in choices if re.search(words, question)), ("", ()))
 
 
-def read_figure(metric: Metric, report: Report, question: str) -> Figure:
-    """The metric's cells in this report's template, summed; the question's words pick the column."""
-    cells: list[tuple[str, str, float | None]] = []
+def _cells(metric: Metric, report: Report, question: str) -> tuple[str, list[tuple[str, str, float | None]]]:
+    """The column detail the question picked ("自然人", "结果纠正", a 表二 column) and the metric's cells."""
     if metric.table == "table3":
         detail, columns = _pick(question, APPLICANTS)
-        for row in T3_ROWS[report.template]:
-            if {row.key, row.text, row.group} & set(metric.rows):
-                cells += [
-                    (row.text, col, report.cell(Location(table="table3", row=row.text, column=col)))
-                    for col in columns or ("总计",)
-                ]
-    elif metric.table == "table4":
-        detail, outcome = _pick(question, tuple((w, (o,)) for w, o in OUTCOMES))
-        detail = outcome[0] if outcome else ""
-        for column in metric.columns:
-            column = column.replace("总计", outcome[0]) if outcome else column
-            cells.append((*column.split("·"), report.cell(Location(table="table4", column=column))))
-    else:
-        picked = () if metric.columns else _pick(question, DOCUMENT_COLUMNS)[1]
-        wanted = metric.columns or picked or DOCUMENT_COLUMNS[-1][1]
-        detail = ""
-        for item in TABLE2[report.template]:
-            for row in item.rows:
-                column = next((c for c in wanted if c in item.columns), None)
-                if metric.rows[0] in (row.key, row.text) and column:
-                    cells.append((row.text, column, report.cell(t2_cell(row.text, column))))
-                    detail = "" if metric.columns else column
+        return detail, [
+            (row.text, col, report.cell(Location(table="table3", row=row.text, column=col)))
+            for row in T3_ROWS[report.template]
+            if {row.key, row.text, row.group} & set(metric.rows)
+            for col in columns or ("总计",)
+        ]
+    if metric.table == "table4":
+        outcome = _pick(question, tuple((w, (o,)) for w, o in OUTCOMES))[1]
+        columns = [c.replace("总计", outcome[0]) if outcome else c for c in metric.columns]
+        return (outcome[0] if outcome else ""), [
+            (*c.split("·"), report.cell(Location(table="table4", column=c))) for c in columns
+        ]
+    wanted = metric.columns or _pick(question, DOCUMENT_COLUMNS)[1] or DOCUMENT_COLUMNS[-1][1]
+    cells = [
+        (row.text, column, report.cell(t2_cell(row.text, column)))
+        for item in TABLE2[report.template]
+        for row in item.rows
+        if metric.rows[0] in (row.key, row.text) and (column := next((c for c in wanted if c in item.columns), None))
+    ]
+    return ("" if metric.columns or not cells else cells[-1][1]), cells
+
+
+def read_figure(metric: Metric, report: Report, question: str) -> Figure:
+    """The metric's cells in this report's template, summed; the question's words pick the column."""
+    detail, cells = _cells(metric, report, question)
     name = f"{metric.name}（{detail}）" if detail else metric.name
     if not cells:
         return Figure(name, None, [], f"{report.template} 年版格式的报告没有“{metric.name}”这一项")
@@ -354,40 +221,176 @@ def _cite(report: Report, section: str, quote: str) -> Citation:
     return Citation(report.org, report.year, section, report.source, quote)
 
 
-def _answer_figures(question: str, metric: Metric, sc: Scope, corpus: Corpus) -> Answer:
-    orgs = sc.orgs or corpus.orgs()
-    rows: list[tuple[str, int, Figure, Report]] = []
+def _flags(report: Report, metric: Metric, figure: Figure) -> list[str]:
+    """What the checker says about the cells a figure was read from (a total that does not add up, …)."""
+    from .checks import check
+
+    places = [
+        Location(table="table4", column=f"{row}·{col}")
+        if metric.table == "table4"
+        else t2_cell(row, col)
+        if metric.table == "table2"
+        else Location(table="table3", row=row, column=col)
+        for row, col, _ in figure.cells
+    ]
+    return list(
+        dict.fromkeys(
+            f.message
+            for f in check(report)
+            if f.rule != "P-AMBIGUOUS" and f.where.table == metric.table and any(f.where.covers(p) for p in places)
+        )
+    )
+
+
+@dataclass
+class _Row:
+    org: str
+    year: int
+    figure: Figure
+    report: Report
+
+
+def _read_rows(item: Item, orgs: list[str], years_of: dict[str, list[int]], corpus: Corpus) -> tuple[list, list]:
+    """The item's figure in each asked report, and the reports the corpus lacks."""
+    rows: list[_Row] = []
     missing: list[str] = []
+    for org in orgs:
+        for year in years_of[org]:
+            report = corpus.get_report(org, year)
+            if report is None:
+                missing.append(f"{org}{year}年")
+            else:
+                rows.append(_Row(org, year, read_figure(item.metric, report, item.words), report))
+    return rows, missing
+
+
+def _years_of(sc: Scope, orgs: list[str], corpus: Corpus) -> dict[str, list[int]]:
+    out = {}
     for org in orgs:
         indexed = corpus.years(org)
         years = sc.years or (indexed if sc.trend else indexed[-1:])
         if sc.trend and len(years) == 1 and years[0] - 1 in indexed:
             years = [years[0] - 1, years[0]]  # "比去年" / "同比": this year against the one before
+        out[org] = years
+    return out
+
+
+def _sentence(row: _Row, unit: str) -> str:
+    """ "平潭综合实验区2024年行政复议案件为 5 件。" with its breakdown, doubts and the checker's flags."""
+    fig = row.figure
+    if fig.value is None:
+        return f"{row.org}{row.year}年：{fig.missing}。"
+    text = f"{row.org}{row.year}年{fig.name}为 {format_number(fig.value)} {unit}。" + _breakdown(fig, unit)
+    return text + "".join(f"（注意：{d}）" for d in fig.doubts)
+
+
+def _answer_item(item: Item, sc: Scope, corpus: Corpus) -> Answer:
+    orgs = sc.orgs or corpus.orgs()
+    rows, missing = _read_rows(item, orgs, _years_of(sc, orgs, corpus), corpus)
+    if not rows:
+        return _nothing(missing)
+    metric = item.metric
+    citations = [_cite(r.report, TABLE_SECTION[metric.table], _quote(metric, r.figure)) for r in rows if r.figure.cells]
+    notes = [f"语料库中没有{m}的报告。" for m in missing]
+    flags = [f"（校验提示：{flag}）" for r in rows if r.figure.cells for flag in _flags(r.report, metric, r.figure)]
+    if len(rows) == 1:
+        row = rows[0]
+        if sc.trend:
+            notes.append(_no_change(row.org, row.year, corpus.years(row.org)))
+        return Answer(_sentence(row, metric.unit) + "".join(flags + notes), citations)
+    answer = _trend(metric, rows, citations, notes, multi_org=len({r.org for r in rows}) > 1)
+    answer.answer += "".join(flags)
+    return answer
+
+
+def _ranking(sc: Scope, corpus: Corpus) -> Answer:
+    """Bodies ordered by one figure in one year: the first named, then the list."""
+    item = sc.items[0]
+    orgs = sc.orgs if len(sc.orgs) > 1 else corpus.orgs()
+    year = sc.years[-1] if sc.years else corpus.years()[-1]
+    rows, missing = _read_rows(item, orgs, dict.fromkeys(orgs, [year]), corpus)
+    known = sorted((r for r in rows if r.figure.value is not None), key=lambda r: r.figure.value, reverse=not sc.least)
+    if not known:
+        return _nothing(missing or [f"{year}年"])
+    unit, name = item.metric.unit, known[0].figure.name
+    shown = known[: sc.top] if sc.top else known
+    first = [r for r in known if r.figure.value == known[0].figure.value]
+    who = "、".join(r.org for r in first) + ("（并列）" if len(first) > 1 else "")
+    text = [f"{year}年{name}{'最少' if sc.least else '最多'}的是{who}：{format_number(known[0].figure.value)} {unit}。"]
+    text.append(
+        "排名："
+        + "；".join(f"{i}. {r.org} {format_number(r.figure.value)} {unit}" for i, r in enumerate(shown, 1))
+        + "。"
+    )
+    unread = [r.org for r in rows if r.figure.value is None]
+    if unread:
+        text.append(f"{'、'.join(unread)}的该项数字未能读出，未参加排名。")
+    text += [f"语料库中没有{m}的报告，未参加排名。" for m in missing]
+    table = [["名次", "机关", "年度", f"{name}（{unit}）"]] + [
+        [i, r.org, year, r.figure.value] for i, r in enumerate(shown, 1)
+    ]
+    cites = [_cite(r.report, TABLE_SECTION[item.metric.table], _quote(item.metric, r.figure)) for r in shown]
+    return Answer("\n".join(text), cites, table)
+
+
+def _share(sc: Scope, corpus: Corpus) -> Answer:
+    """The share of the named figures in their base, per report asked, with the formula."""
+    if sc.base is None or not sc.items:
+        return Answer("问题中的数字没有可作分母的总数（比例只对表三、表四的数字计算），无法计算比例。")
+    orgs = sc.orgs or corpus.orgs()
+    texts: list[str] = []
+    citations: list[Citation] = []
+    missing: list[str] = []
+    for org, years in _years_of(Scope(sc.orgs, sc.years), orgs, corpus).items():
         for year in years:
             report = corpus.get_report(org, year)
             if report is None:
                 missing.append(f"{org}{year}年")
-            else:
-                rows.append((org, year, read_figure(metric, report, question), report))
-    if not rows:
+                continue
+            parts = [(i.metric, read_figure(i.metric, report, i.words)) for i in sc.items]
+            base = read_figure(sc.base.metric, report, sc.base.words)
+            citations += [
+                _cite(report, TABLE_SECTION[m.table], _quote(m, f)) for m, f in [*parts, (sc.base.metric, base)]
+            ]
+            texts.append(_share_sentence(org, year, parts, base))
+    if not texts:
         return _nothing(missing)
-    citations = [
-        _cite(report, TABLE_SECTION[metric.table], _quote(metric, fig)) for _, _, fig, report in rows if fig.cells
-    ]
-    notes = [f"语料库中没有{m}的报告。" for m in missing]
-    if len(rows) == 1:
-        org, year, fig, _ = rows[0]
-        if fig.value is None:
-            text = f"{org}{year}年：{fig.missing}。"
-        else:
-            text = f"{org}{year}年{fig.name}为 {format_number(fig.value)} {metric.unit}。" + _breakdown(
-                fig, metric.unit
-            )
-            text += "".join(f"（注意：{d}）" for d in fig.doubts)
-        if sc.trend:
-            notes.append(_no_change(org, year, corpus.years(org)))
-        return Answer(text + "".join(notes), citations)
-    return _trend(metric, rows, citations, notes, multi_org=len({r[0] for r in rows}) > 1)
+    return Answer("\n".join(texts + [f"语料库中没有{m}的报告。" for m in missing]), citations)
+
+
+def _share_sentence(org: str, year: int, parts: list[tuple[Metric, Figure]], base: Figure) -> str:
+    unread = [f.name for _, f in [*parts, (None, base)] if f.value is None]
+    if unread:
+        return f"{org}{year}年：{'、'.join(unread)}未能读出或为空，无法计算比例。"
+    names = "与".join(f.name for _, f in parts)
+    total = sum(f.value for _, f in parts)
+    if not base.value:
+        return f"{org}{year}年{base.name}为 0，无法计算比例。"
+    ratio = total / base.value
+    terms = " ＋ ".join(f"{f.name} {format_number(f.value)}" for _, f in parts)
+    terms = f"（{terms}）" if len(parts) > 1 else terms
+    return (
+        f"{org}{year}年{names}占{base.name}的比例为 {ratio:.1%}。"
+        f"计算：{terms} ÷ {base.name} {format_number(base.value)} ＝ {ratio:.1%}。"
+    )
+
+
+def _answer_figures(sc: Scope, corpus: Corpus) -> Answer:
+    if sc.kind == "ranking":
+        answer = _ranking(sc, corpus)
+    elif sc.kind == "share":
+        answer = _share(sc, corpus)
+    else:
+        parts = [_answer_item(item, sc, corpus) for item in sc.items]
+        tables = [p.table for p in parts if p.table]
+        answer = Answer(
+            "\n".join(p.answer for p in parts),
+            [c for p in parts for c in p.citations],
+            tables[0] if len(tables) == 1 else None,
+        )
+    if sc.relative:
+        answer.answer += sc.relative
+    return answer
 
 
 def _no_change(org: str, year: int, indexed: list[int]) -> str:
@@ -413,18 +416,31 @@ def _change(before: float, after: float, unit: str) -> str:
     return f"{'增加' if after > before else '减少'} {format_number(abs(after - before))} {unit}"
 
 
-def _trend(metric: Metric, rows: list, citations: list[Citation], notes: list[str], multi_org: bool) -> Answer:
-    """A year (and org) → value table, with the extremes and the change from first to last year."""
-    name, unit = rows[0][2].name, metric.unit
+def _ratio(before: float, after: float) -> str:
+    return f"（{(after - before) / before:+.1%}）" if before and after != before else ""
+
+
+def _trend(metric: Metric, rows: list[_Row], citations: list[Citation], notes: list[str], multi_org: bool) -> Answer:
+    """A year (and org) → value table, led by the answer: each body's figure, or the change between two years,
+    then the extremes and the change from first to last year."""
+    name, unit = rows[0].figure.name, metric.unit
     header = (["机关"] if multi_org else []) + ["年度", f"{name}（{unit}）"]
     table: list[list] = [header]
-    text = [f"{name if multi_org else rows[0][0] + name}（{unit}）：", "| " + " | ".join(header[:-1]) + " | 数值 |"]
-    for org, year, fig, _ in rows:
-        table.append(([org] if multi_org else []) + [year, fig.value])
+    lead = [_sentence(r, unit) for r in rows] if multi_org else []
+    text = [f"{name if multi_org else rows[0].org + name}（{unit}）：", "| " + " | ".join(header[:-1]) + " | 数值 |"]
+    for r in rows:
+        fig = r.figure
+        table.append(([r.org] if multi_org else []) + [r.year, fig.value])
         why = "原表数字连在一起或无法识别，未能读出，见出处" if fig.doubts else fig.missing
         shown = format_number(fig.value) if fig.value is not None else f"—（{why}）"
-        text.append(f"| {org + ' | ' if multi_org else ''}{year} | {shown} |")
-    known = [(year, fig.value) for _, year, fig, _ in rows if fig.value is not None]
+        text.append(f"| {r.org + ' | ' if multi_org else ''}{r.year} | {shown} |")
+    known = [(r.year, r.figure.value) for r in rows if r.figure.value is not None]
+    if not multi_org and len(known) == 2:
+        (y1, v1), (y2, v2) = known
+        lead.append(
+            f"{rows[0].org}{y2}年{name}为 {format_number(v2)} {unit}，比{y1}年（{format_number(v1)} {unit}）"
+            f"{_change(v1, v2, unit)}{_ratio(v1, v2)}。"
+        )
     if not multi_org and len(known) > 1:
         most, least = max(known, key=lambda r: r[1]), min(known, key=lambda r: r[1])
         text.append(
@@ -432,48 +448,91 @@ def _trend(metric: Metric, rows: list, citations: list[Citation], notes: list[st
             f"最少的是 {least[0]} 年（{format_number(least[1])} {unit}）。"
         )
         (first_year, first), (last_year, last) = known[0], known[-1]
-        ratio = f"（{(last - first) / first:+.1%}）" if first and last != first else ""
-        text.append(f"{first_year} 年到 {last_year} 年{_change(first, last, unit)}{ratio}。")
+        text.append(f"{first_year} 年到 {last_year} 年{_change(first, last, unit)}{_ratio(first, last)}。")
         steps = [f"{b[0]} 年比上年{_change(a[1], b[1], unit)}" for a, b in pairwise(known) if b[0] == a[0] + 1]
         if len(steps) > 1:
             text.append("逐年：" + "，".join(steps) + "。")
     elif not multi_org:
         text.append("读出数字的年度不足两个，无法计算变化。")
-    return Answer("\n".join(text + notes), citations, table)
+    return Answer("\n".join(lead + text + notes), citations, table)
 
 
 def _nothing(missing: list[str]) -> Answer:
     what = "、".join(missing)
-    return Answer(f"语料库中没有{what}的报告，无法回答。" if what else "语料库中没有找到相关内容，无法回答。")
+    return Answer(f"语料库中没有{what}的报告，无法回答。" if what else "没有找到：语料库中没有相关内容，无法回答。")
 
 
 # ── passages ─────────────────────────────────────────────────────────────────────────────────
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+@dataclass
+class _Found:
+    """The sentence of a chunk that best covers the question's words, and how well (0–1)."""
+
+    chunk: Chunk
+    position: int
+    sentence: str
+    coverage: float
 
 
-def _ranked(question: str, chunk: Chunk) -> list[tuple[int, str]]:
-    """The chunk's sentences with their positions, those sharing most character pairs with the question first."""
-    wanted = _bigrams(question)
-    return sorted(enumerate(sentences(chunk.text)), key=lambda p: -len(_bigrams(p[1]) & wanted))
+def _weights(topic: str, corpus: Corpus) -> dict[str, float]:
+    """The question's content words with their rarity in the corpus (a word the corpus lacks weighs most)."""
+    words = [
+        w
+        for w in dict.fromkeys(tokens(topic))
+        if w not in _ASKING and not w.isdigit() and len(w) > 1 and not w.startswith(("几", "多少"))
+    ]
+    return corpus.rarity(words)
 
 
-def extract(question: str, chunks: list[Chunk]) -> str:
-    """The best sentences of the best chunk (in reading order), about ANSWER_CHARS long."""
-    top = chunks[0]
-    chosen: list[tuple[int, str]] = []
-    for position, sentence in _ranked(question, top):
-        if not chosen or sum(len(s) for _, s in chosen) + len(sentence) <= ANSWER_CHARS:
-            chosen.append((position, sentence))
-    where = f"「{top.section}」" + (f"「{top.part}」" if top.part else "")
-    return f"据{top.org}{top.year}年报告{where}：{''.join(s for _, s in sorted(chosen))}"
+def _covered(sentence: str, weights: dict[str, float]) -> float:
+    total = sum(weights.values())
+    return sum(w for word, w in weights.items() if word in sentence) / total if total else 0.0
 
 
-def _cite_chunk(question: str, chunk: Chunk) -> Citation:
-    best = _ranked(question, chunk)
-    return Citation(chunk.org, chunk.year, chunk.section, chunk.source, best[0][1][:120] if best else "", chunk.page)
+def _best(chunks: list[Chunk], weights: dict[str, float], figure: bool = False) -> list[_Found]:
+    """Every sentence of the chunks, best covered first (the better-ranked chunk first among equals); when the
+    question asks for a figure, the well-covered sentences stating one go first."""
+    found = [
+        _Found(chunk, i, sentence, _covered(chunk.org + str(chunk.year) + sentence, weights))
+        for chunk in chunks
+        for i, sentence in enumerate(sentences(chunk.text))
+    ]
+    stated = [f for f in found if figure and f.coverage >= COVERAGE and _FIGURE.search(f.sentence)]
+    return sorted(stated, key=lambda f: -f.coverage) + sorted(
+        (f for f in found if f not in stated), key=lambda f: -f.coverage
+    )
+
+
+def _figure_in(sentence: str, weights: dict[str, float]) -> str:
+    """The number (with its unit) nearest the rarest question word in the sentence: "6期"."""
+    figures = list(_FIGURE.finditer(sentence))
+    if not figures:
+        return ""
+    present = [w for w in sorted(weights, key=lambda w: -weights[w]) if w in sentence]
+    at = sentence.find(present[0]) if present else 0
+    best = min(figures, key=lambda m: abs(m.start() - at))
+    return best.group(1) + best.group(2)
+
+
+def _where(chunk: Chunk) -> str:
+    return f"{chunk.org}{chunk.year}年报告「{chunk.section}」" + (f"「{chunk.part}」" if chunk.part else "")
+
+
+def extract(question: str, found: list[_Found]) -> str:
+    """The sentence that holds the answer, with the next best sentences of the same chunk when the question
+    asks for a list or a description."""
+    top = found[0]
+    chosen = [top]
+    if _LIST_CUES.search(question):
+        same = [f for f in found[1:] if f.chunk is top.chunk and f.coverage > 0][:2]
+        chosen = sorted([top, *same], key=lambda f: f.position)
+    return f"据{_where(top.chunk)}：{''.join(f.sentence for f in chosen)}"
+
+
+def _cite_chunk(found: _Found) -> Citation:
+    c = found.chunk
+    return Citation(c.org, c.year, c.section, c.source, found.sentence[:120], c.page)
 
 
 def _context(chunks: list[Chunk]) -> str:
@@ -511,6 +570,41 @@ def _llm_answer(question: str, chunks: list[Chunk], facts: str, llm: BaseChatMod
     return chain.invoke(question).strip()
 
 
+def _not_found(topic: str, found: list[_Found]) -> Answer:
+    """没有找到, with the nearest passages shown as 可能相关 (one per chunk)."""
+    near: list[_Found] = []
+    for f in found:
+        if f.chunk not in [n.chunk for n in near]:
+            near.append(f)
+    lines = [f"- {_where(f.chunk)}：{f.sentence[:80]}" for f in near[:3]]
+    text = f"没有找到：语料库的报告中没有找到能回答“{topic}”的内容。"
+    return Answer(text + ("\n可能相关：\n" + "\n".join(lines) if lines else ""), [_cite_chunk(f) for f in near[:3]])
+
+
+def _per_year(question: str, sc: Scope, org: str | None, corpus: Corpus) -> Answer | None:
+    """A figure stated in passages, asked across years (历年解读文章数): the sentence of each year's report."""
+    years = sc.years or corpus.years(org)
+    if len(years) < 2 or not re.search(r"多少|几|数|量", question):
+        return None
+    weights = _weights(sc.topic, corpus)
+    lines, table, citations = [], [["年度", "数字", "原文"]], []
+    for year in years:
+        found = _best(corpus.search(sc.topic, k=3, org=org, year=year), weights)
+        # a stated figure beside the question's main word is evidence enough, so half the usual coverage
+        hit = next((f for f in found if f.coverage >= COVERAGE / 2 and _FIGURE.search(f.sentence)), None)
+        if hit is None:
+            lines.append(f"{year}年：报告中没有找到。")
+            table.append([year, None, ""])
+            continue
+        figure = _figure_in(hit.sentence, weights)
+        lines.append(f"{year}年：{figure}（{_where(hit.chunk)}：{hit.sentence}）")
+        table.append([year, figure, hit.sentence])
+        citations.append(_cite_chunk(hit))
+    if not citations:
+        return None
+    return Answer(f"各年报告中的说法（{org or '各机关'}）：\n" + "\n".join(lines), citations, table)
+
+
 def _answer_passages(question: str, sc: Scope, corpus: Corpus, llm: BaseChatModel | None, settings: Settings) -> Answer:
     org = sc.orgs[0] if len(sc.orgs) == 1 else None
     if sc.years and org:
@@ -518,13 +612,23 @@ def _answer_passages(question: str, sc: Scope, corpus: Corpus, llm: BaseChatMode
         missing = [y for y in sc.years if y not in indexed]
         if len(missing) == len(sc.years):
             return _nothing([f"{org}{y}年" for y in missing])
+    if sc.trend and (per_year := _per_year(question, sc, org, corpus)):
+        return per_year
     chunks = corpus.search(sc.topic, k=4, org=org, year=sc.years or None)
     if not chunks:
         return _nothing([])
-    citations = [_cite_chunk(question, c) for c in chunks[:3]]
-    extractive = extract(question, chunks)
+    weights = _weights(sc.topic, corpus)
+    counting = bool(re.search(r"多少|几", question))
+    found = _best(chunks, weights, counting)
+    if not found or found[0].coverage < COVERAGE:
+        return _not_found(sc.topic, found)
+    citations = [_cite_chunk(f) for f in _distinct(found)[:3]]
+    figure = _figure_in(found[0].sentence, weights) if counting else ""
+    extractive = (f"{figure}。" if figure else "") + extract(question, found)
     if llm is None:
         return Answer(extractive, citations)
+    from .llm import FAILURES, describe_error  # openai and langchain load only when an LLM answers
+
     facts = _facts(chunks, corpus)
     try:
         text = _llm_answer(question, chunks, facts, llm)
@@ -537,21 +641,46 @@ def _answer_passages(question: str, sc: Scope, corpus: Corpus, llm: BaseChatMode
     return Answer(text, citations)
 
 
-def ask(question: str, corpus: Corpus, settings: Settings, *, llm: BaseChatModel | None = None) -> Answer:
-    """Answer a question about the indexed reports; `llm` overrides the one the settings configure."""
+def _distinct(found: list[_Found]) -> list[_Found]:
+    """The best sentence of each chunk, in order."""
+    seen: list[Chunk] = []
+    out = []
+    for f in found:
+        if all(f.chunk is not c for c in seen):
+            seen.append(f.chunk)
+            out.append(f)
+    return out
+
+
+def ask(
+    question: str,
+    corpus: Corpus,
+    settings: Settings,
+    *,
+    llm: BaseChatModel | None = None,
+    context: Context | None = None,
+) -> Answer:
+    """Answer a question about the indexed reports. `context` carries the year 今年 means (a draft's year) and
+    the previous answer's `scope` for a follow-up; `llm` overrides the one the settings configure."""
     question = question.strip()
     if not question:
         return Answer("请输入要查询的问题。")
-    if not _CJK.search(question):
+    if not re.search(r"[\u4e00-\u9fff]", question):
         return Answer("请用中文提问，例如：“平潭综合实验区2023年新收了多少政府信息公开申请？”")
     if not corpus.orgs():
         return Answer("语料库为空，请先用 index 命令导入往年的年度报告。")
-    sc = scope(question, corpus)
+    sc = scope(question, corpus, context)
     if sc.unknown_org:
-        return Answer(f"语料库中没有{sc.unknown_org}的报告，无法回答。")
-    metric = find_metric(question)
-    if metric is not None:
-        return _answer_figures(question, metric, sc, corpus)
-    if llm is None and settings.llm_enabled:
-        llm = chat_model(settings, temperature=0)
-    return _answer_passages(question, sc, corpus, llm, settings)
+        return Answer(f"语料库中没有{sc.unknown_org}的报告，无法回答。", scope=sc)
+    if sc.kind != "passage":
+        answer = _answer_figures(sc, corpus)
+    else:
+        if llm is None and settings.llm_enabled:
+            from .llm import chat_model
+
+            llm = chat_model(settings, temperature=0)
+        answer = _answer_passages(question, sc, corpus, llm, settings)
+        if sc.relative:
+            answer.answer += sc.relative
+    answer.scope = sc
+    return answer

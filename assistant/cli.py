@@ -211,7 +211,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .ask import ask
+    from .ask import Context, ask
     from .corpus import Corpus
 
     settings = load_settings()
@@ -222,7 +222,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if first_use:
         print("首次使用：正在为随附的往年报告建立索引……", file=sys.stderr)
         _index(corpus, [])
-    answer = ask(args.question, corpus, settings)
+    answer = ask(args.question, corpus, settings, context=Context(year=args.year))
     if args.json:
         _dump(answer.to_json())
         return EXIT_OK
@@ -293,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", help=COMMANDS["ask"][1])
     a.add_argument("question", help="问题，例如“平潭2022年新收了多少申请？”")
     a.add_argument("--json", action="store_true", help="以 JSON 输出")
+    a.add_argument("--year", type=int, help="“今年”指哪一年（如正在起草 2023 年报告时为 2023），默认语料库中最新的年度")
     return ap
 
 

@@ -3,7 +3,8 @@
 Two stores live in the data folder: a SQLite file (which files were indexed with which content hash, each
 parsed report with its tables, every chunk's text and jieba tokens) and a Chroma collection (the chunk
 vectors, with org/year/section/page metadata for filtering). Figures are looked up in the parsed tables,
-never retrieved as text. Retrieval fuses vector search with BM25 over jieba tokens by reciprocal rank fusion.
+never retrieved as text. Retrieval fuses vector search with BM25 over jieba tokens (a persistent SQLite FTS5
+index in the same database, lexicon.py) by reciprocal rank fusion.
 A PDF chunk carries the page its text starts on, found through the reader's page breaks.
 
 With `settings.chroma_url` a Chroma server holds everything another machine needs: the chunk vectors (their
@@ -33,7 +34,6 @@ import sqlite3
 import tempfile
 import time
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -47,6 +47,7 @@ import numpy as np
 from .embeddings import ConfigError, make_embeddings, tokens
 from .errors import CorpusError, UserError
 from .labels import SECTIONS
+from .lexicon import Lexicon
 from .readers import PAGE_BREAK, Document, load_bytes
 from .report import Report
 from .resources import bundled_corpus
@@ -194,65 +195,6 @@ def _chunk_text(indexed: str) -> str:
     return indexed.split("\n", 1)[-1]
 
 
-# ── BM25 over jieba tokens ───────────────────────────────────────────────────────────────────
-
-
-class BM25:
-    """Okapi BM25 over an inverted index of numpy postings: scoring touches only the query terms' postings."""
-
-    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75) -> None:
-        self.k1, self.b = k1, b
-        self.size = len(docs)
-        self.lengths = np.fromiter((len(d) for d in docs), dtype=float, count=len(docs))
-        self.average = float(self.lengths.mean()) if len(docs) else 0.0
-        postings: dict[str, tuple[list[int], list[int]]] = {}
-        for i, doc in enumerate(docs):
-            for term, tf in Counter(doc).items():
-                ids, tfs = postings.setdefault(term, ([], []))
-                ids.append(i)
-                tfs.append(tf)
-        self.postings = {t: (np.array(ids), np.array(tfs, dtype=float)) for t, (ids, tfs) in postings.items()}
-
-    def scores(self, query: Iterable[str]) -> np.ndarray:
-        scores = np.zeros(self.size)
-        for term in set(query):
-            if term not in self.postings:
-                continue
-            ids, tf = self.postings[term]
-            idf = math.log((self.size - len(ids) + 0.5) / (len(ids) + 0.5) + 1)
-            norm = self.k1 * (1 - self.b + self.b * self.lengths[ids] / self.average)
-            scores[ids] += idf * tf * (self.k1 + 1) / (tf + norm)
-        return scores
-
-
-@dataclass
-class _Lexicon:
-    """The BM25 index with each row's chunk id and filter fields, kept in memory until the corpus changes."""
-
-    bm25: BM25
-    ids: list[str]
-    org: np.ndarray
-    year: np.ndarray
-    section: np.ndarray
-
-    def matching(self, org: str | None, years: list[int] | None, section: str | None) -> np.ndarray:
-        """Rows that pass the filters (a boolean mask)."""
-        mask = np.ones(len(self.ids), dtype=bool)
-        if org:
-            mask &= self.org == org
-        if years:
-            mask &= np.isin(self.year, years)
-        if section:
-            mask &= self.section == section
-        return mask
-
-    def top(self, query: str, n: int, mask: np.ndarray) -> list[str]:
-        scores = self.bm25.scores(tokens(query))
-        hits = np.flatnonzero(mask & (scores > 0))
-        best = hits[np.argsort(-scores[hits], kind="stable")[:n]]
-        return [self.ids[i] for i in best]
-
-
 # ── the corpus ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -276,6 +218,13 @@ def _where(org: str | None, years: list[int] | None, section: str | None) -> dic
     if section:
         conditions.append({"section": section})
     return conditions[0] if len(conditions) == 1 else {"$and": conditions} if conditions else None
+
+
+def _llm_failures() -> tuple[type[BaseException], ...]:
+    """The embedding endpoint's failures (llm.FAILURES), imported when needed."""
+    from .llm import FAILURES
+
+    return FAILURES
 
 
 def _collection_name(embedder: str) -> str:
@@ -345,7 +294,7 @@ class Corpus:
             raise CorpusError(str(exc)) from exc
         self.read_only = not _writable(settings.data_dir)
         self.db = self._open_db()
-        self._lexicon: _Lexicon | None = None
+        self._lexicon = self._open_lexicon()
         self._synced_at = -math.inf
         try:
             client = self._client()
@@ -367,6 +316,20 @@ class Corpus:
             self._replay_journal()
             if self._shared is None:
                 self._check_vectors()
+
+    def _open_lexicon(self) -> Lexicon:
+        """The persistent lexical index, rebuilt from the stored chunks when it is not in step with them (a data
+        folder indexed before it existed, or a rebuilt one)."""
+        try:
+            # a read-only database cannot hold a new index: the words are indexed in memory instead
+            lexicon = Lexicon(sqlite3.connect(":memory:", check_same_thread=False) if self.read_only else self.db)
+            (count,) = self.db.execute("SELECT count(*) FROM chunks").fetchone()
+            if lexicon.size() != count:
+                lexicon.rebuild(self.db.execute("SELECT id, org, year, section, tokens FROM chunks"))
+                lexicon.db.commit()
+        except sqlite3.Error as exc:
+            raise CorpusError(f"无法使用数据文件夹 {self.settings.data_dir}：{exc}") from exc
+        return lexicon
 
     @property
     def _where_stored(self) -> str:
@@ -619,15 +582,16 @@ class Corpus:
             self._vectors.add_texts(texts, metadatas=metadatas, ids=ids[start : start + ADD_BATCH])
 
     def _insert_chunks(self, ids: list[str], chunks: list[Chunk]) -> None:
+        """The chunks' texts and words, and their lexical index entries, in the caller's transaction."""
+        words = [" ".join(tokens(_index_text(c))) for c in chunks]
         self.db.executemany(
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (cid, c.source, c.org, c.year, c.template, c.section, c.part, c.page, c.text)
-                + (" ".join(tokens(_index_text(c))),)
-                for cid, c in zip(ids, chunks, strict=True)
+                (cid, c.source, c.org, c.year, c.template, c.section, c.part, c.page, c.text, w)
+                for cid, c, w in zip(ids, chunks, words, strict=True)
             ],
         )
-        self._lexicon = None
+        self._lexicon.add((cid, c.org, c.year, c.section, w) for cid, c, w in zip(ids, chunks, words, strict=True))
 
     def _prune(self, folder: Path, present: set[str]) -> list[str]:
         prefix = str(folder).rstrip("/") + "/"
@@ -638,9 +602,9 @@ class Corpus:
         return gone
 
     def _drop_local(self, source: str) -> None:
+        self._lexicon.remove(cid for (cid,) in self.db.execute("SELECT id FROM chunks WHERE source = ?", (source,)))
         for table in ("chunks", "reports", "shared"):
             self.db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
-        self._lexicon = None
 
     def remove(self, source: str) -> None:
         """Forget one indexed file: its chunks, vectors, tables and hash, and its copy in the file store."""
@@ -769,14 +733,13 @@ class Corpus:
             self._drop_local(source)
             self._save_report(Report.model_validate_json(report), source, meta["findings"])
             chunks = self._vectors.get(where={"source": source}, include=["documents", "metadatas"])
-            self.db.executemany(
-                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (cid, source, m["org"], m["year"], m["template"], m["section"], m["part"], m.get("page"))
-                    + (_chunk_text(text), " ".join(tokens(text)))
-                    for cid, text, m in zip(chunks["ids"], chunks["documents"], chunks["metadatas"], strict=True)
-                ],
-            )
+            rows = [
+                (cid, source, m["org"], m["year"], m["template"], m["section"], m["part"], m.get("page"))
+                + (_chunk_text(text), " ".join(tokens(text)))
+                for cid, text, m in zip(chunks["ids"], chunks["documents"], chunks["metadatas"], strict=True)
+            ]
+            self.db.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._lexicon.add((r[0], r[2], r[3], r[5], r[9]) for r in rows)  # the server's chunks, searchable here
             self.db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?)", (digest, source))
 
     # ── lookup ──
@@ -822,16 +785,14 @@ class Corpus:
         self._sync()
         years = [year] if isinstance(year, int) else list(year) if year else None
         pool = max(4 * k, 20)
-        lexicon = self._lexicon_index()
-        mask = lexicon.matching(org, years, section)
         rankings = []
-        if method in ("hybrid", "bm25"):
-            rankings.append(lexicon.top(query, pool, mask))
-        if method in ("hybrid", "vector"):
-            count = int(mask.sum())
-            candidates = [lexicon.ids[i] for i in np.flatnonzero(mask)] if count <= EXACT_LIMIT else []
-            where = _where(org, years, section) if count > EXACT_LIMIT and count < len(mask) else None
-            rankings.append(self._vector_top(query, min(pool, count), candidates, where) if count else [])
+        try:
+            if method in ("hybrid", "bm25"):
+                rankings.append(self._lexicon.top(query, pool, org, years, section))
+            if method in ("hybrid", "vector"):
+                rankings.append(self._vector_top(query, pool, org, years, section))
+        except sqlite3.Error as exc:
+            raise CorpusError(f"无法检索数据文件夹 {self.settings.data_dir} 中的索引：{exc}") from exc
         fused: dict[str, float] = {}
         for ranking in rankings:
             for rank, cid in enumerate(ranking):
@@ -849,43 +810,46 @@ class Corpus:
                 break
         return chunks
 
-    def _vector_top(self, query: str, n: int, candidates: list[str], where: dict | None) -> list[str]:
-        """Nearest chunks by cosine; a failing vector store or embedding endpoint is a CorpusError."""
+    def rarity(self, words: Sequence[str]) -> dict[str, float]:
+        """How much each word tells chunks apart (its idf in the lexical index), for judging an answer's fit."""
+        try:
+            return self._lexicon.rarity(words)
+        except sqlite3.Error as exc:
+            raise CorpusError(f"无法检索数据文件夹 {self.settings.data_dir} 中的索引：{exc}") from exc
+
+    def _vector_top(
+        self, query: str, n: int, org: str | None, years: list[int] | None, section: str | None
+    ) -> list[str]:
+        """Nearest chunks by cosine among those passing the filters; a failing vector store or embedding
+        endpoint is a CorpusError."""
         from chromadb.errors import ChromaError
 
-        from .llm import FAILURES
-
         try:
-            return self._nearest(query, n, candidates, where)
-        except (ChromaError, sqlite3.Error, *FAILURES) as exc:  # not its text: an endpoint may echo the key
+            return self._nearest(query, n, org, years, section)
+        # not its text: an endpoint may echo the key; the tuple is built only when something was raised, so
+        # openai (2 s to import) loads only then
+        except (ChromaError, sqlite3.Error, *_llm_failures()) as exc:
             raise CorpusError(f"无法检索向量库（{self._where_stored}）：{type(exc).__name__}") from exc
 
-    def _nearest(self, query: str, n: int, candidates: list[str], where: dict | None) -> list[str]:
-        """A narrow filter (one org's year or years) is scored exactly over its few vectors: Chroma's
-        filtered search scans the metadata and grows slow at 100k chunks."""
-        if len(candidates) <= EXACT_LIMIT:
+    def _nearest(self, query: str, n: int, org: str | None, years: list[int] | None, section: str | None) -> list[str]:
+        """A narrow filter (one org's year or years, up to EXACT_LIMIT chunks) is scored exactly over its few
+        vectors, since Chroma's filtered search scans the metadata and grows slow at 100k chunks; a wider one,
+        or none, goes to Chroma's index with the filter as its `where`."""
+        filtered = bool(org or years or section)
+        candidates = self._lexicon.matching(org, years, section, EXACT_LIMIT + 1) if filtered else []
+        if filtered and len(candidates) <= EXACT_LIMIT:
             if not candidates:
                 return []
             stored = self._vectors.get(ids=candidates, include=["embeddings"])
+            if not stored["ids"]:  # the vector store lacks them (another embedder's collection)
+                return []
             vectors = np.asarray(stored["embeddings"], dtype=float)
             query_vector = np.asarray(self.embeddings.embed_query(query))
             norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query_vector) or 1.0)
             scores = vectors @ query_vector / np.where(norms == 0, 1.0, norms)
             return [stored["ids"][i] for i in np.argsort(-scores, kind="stable")[:n]]
-        docs = self._vectors.similarity_search_with_score(query, k=n, filter=where)
+        docs = self._vectors.similarity_search_with_score(query, k=n, filter=_where(org, years, section))
         return [doc.id for doc, _ in docs if doc.id]
-
-    def _lexicon_index(self) -> _Lexicon:
-        if self._lexicon is None:
-            rows = self.db.execute("SELECT id, org, year, section, tokens FROM chunks ORDER BY rowid").fetchall()
-            self._lexicon = _Lexicon(
-                bm25=BM25([r[4].split() for r in rows]),
-                ids=[r[0] for r in rows],
-                org=np.array([r[1] for r in rows], dtype=object),
-                year=np.array([r[2] or 0 for r in rows]),
-                section=np.array([r[3] for r in rows], dtype=object),
-            )
-        return self._lexicon
 
     def _chunk(self, cid: str, score: float) -> Chunk:
         row = self.db.execute(

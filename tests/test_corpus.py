@@ -13,7 +13,6 @@ import pytest
 from assistant.checks import check
 from assistant.cli import main
 from assistant.corpus import (
-    BM25,
     Corpus,
     CorpusError,
     _writable,
@@ -170,14 +169,6 @@ def test_hash_embedder_is_deterministic_normalised_and_semantic() -> None:
 
 def test_tokens_drop_punctuation_and_question_words() -> None:
     assert tokens("平潭的政府信息公开怎么写？") == ["平潭", "政府", "信息", "公开"]
-
-
-def test_bm25_ranks_rare_matching_terms_first() -> None:
-    bm25 = BM25([["政府", "公开", "工作"], ["政府", "复议", "工作"], ["政府"], ["诉讼"]])
-    scores = bm25.scores(["复议", "政府"])
-    assert scores.argmax() == 1 and scores[3] == 0
-    assert scores[2] > scores[0]  # the same term in a shorter document weighs more
-    assert not bm25.scores(["听证"]).any()
 
 
 def test_unknown_embedding_setting_is_a_clear_error(tmp_path: Path) -> None:
