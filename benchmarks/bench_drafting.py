@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.drafting import allowed_numbers, draft  # noqa: E402
+from assistant.drafting import draft  # noqa: E402
+from assistant.drafting.pipeline import allowed_numbers  # noqa: E402
 from assistant.drafting.gate import similarity  # noqa: E402
 from assistant.labels import PARTS, SECTIONS  # noqa: E402
 from assistant.parser import parse_file  # noqa: E402

@@ -11,7 +11,8 @@ import docx
 import pytest
 
 from assistant.cli import main
-from assistant.drafting import NotesError, allowed_numbers, draft
+from assistant.drafting import NotesError, draft
+from assistant.drafting.pipeline import allowed_numbers
 from assistant.drafting.gate import COPY_THRESHOLD, similarity
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, classify, parse_notes
 from assistant.drafting.offline import (

@@ -32,6 +32,17 @@ META_PHRASES: tuple[str, ...] = (
 )  # fmt: skip
 # Slogans whose numerals count nothing ("四个意识"): never read as quantities.
 SLOGANS: tuple[str, ...] = ("四个意识", "四个自信", "两个维护", "两个确立", "两个责任", "三个代表")
+# Vague amounts that stand in for a figure the notes do not give ("咨询若干人次").
+VAGUE_AMOUNTS: tuple[str, ...] = ("若干", "多次", "数次", "大量", "众多", "多家", "多所", "多名", "多项")
+# The register every report shares: words a sentence may add without asserting a fact of its own.
+REGISTER = (
+    "认真贯彻落实《中华人民共和国政府信息公开条例》坚持以公开为常态、不公开为例外，扎实推进政府信息公开各项工作，"
+    "进一步加强持续深化不断提升切实全面深入推动强化规范完善健全落实做好围绕聚焦积极主动及时准确有效"
+    "一是二是三是四是五是六是本年度全年今年下一步将重点从以下方面加以改进仍存在一些不足工作方面情况"
+    "政务公开政府信息主动公开依申请公开信息管理平台建设监督保障收取信息处理费"
+)
+SUPPORT = 0.4  # share of a clause's character pairs the notes, the tables' sentences or the register must give
+SUPPORT_MIN_CHARS = 6  # shorter clauses are judged by their numbers only
 NOTE_COVERAGE = 0.34  # share of a bullet's character pairs that must appear in the text for its fact to count as kept
 
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -138,7 +149,9 @@ def _same_unit(a: str, b: str) -> bool:
 
 
 def _same_noun(a: str, b: str) -> bool:
-    return not a or not b or bool(_pairs(a) & _pairs(b))
+    """Whether two figures count the same thing; one with no noun of two characters or more may be anything."""
+    pa, pb = _pairs(a), _pairs(b)
+    return not pa or not pb or bool(pa & pb)
 
 
 def misattached(text: str, sources: Iterable[str]) -> list[str]:
@@ -170,6 +183,18 @@ def dropped(text: str, bullets: Iterable[str]) -> list[str]:
     return lost
 
 
+def unsupported(text: str, sources: Iterable[str], org: str = "") -> list[str]:
+    """Clauses of `text` that neither the sources nor the register account for: facts the model added
+    in words ("约谈两所学校")."""
+    known = _pairs("".join(sources) + REGISTER + org)
+    out = []
+    for sentence in re.split(r"[。；;！？，,\n]", text):
+        pairs = _pairs(sentence)
+        if len(sentence) >= SUPPORT_MIN_CHARS and pairs and len(pairs & known) / len(pairs) < SUPPORT:
+            out.append(sentence)
+    return out
+
+
 def foreign(text: str, notes: str) -> list[str]:
     """Words in another script (Latin, kana…) the notes do not use, and traditional characters."""
     words = [w for w in _LATIN.findall(text) if w.lower() not in notes.lower()]
@@ -186,6 +211,7 @@ class Reference:
     bullets: list[str]
     sources: list[str]
     notes: str
+    org: str = ""
 
 
 def faults(text: str, ref: Reference) -> list[str]:
@@ -201,6 +227,10 @@ def faults(text: str, ref: Reference) -> list[str]:
         out.append("正文中重复了标题")
     if bad := sorted(stated_numbers(text) - ref.allowed, key=lambda n: (len(n), n)):
         out.append(f"含要点和统计表中没有的数字（{'、'.join(bad)}）")
+    if vague := [w for w in VAGUE_AMOUNTS if w in text and w not in ref.notes]:
+        out.append(f"含要点中没有的约数说法（{'、'.join(vague)}）")
+    if added := unsupported(text, [*ref.sources, ref.notes], ref.org):
+        out.append(f"含要点中没有的内容（“{added[0][:20]}”）")
     if swapped := misattached(text, ref.sources):
         out.append(f"数字与所指事项不符（{'、'.join(swapped[:3])}）")
     if lost := dropped(text, ref.bullets):

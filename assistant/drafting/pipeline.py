@@ -155,6 +155,6 @@ def revise_section(
 
     source = f"{notes}\n{report.text}"
     kept = [q.text for q in quantities(current)]
-    ref = Reference(allowed_numbers(source, report, report.year or 0), kept, [current, notes], source)
+    ref = Reference(allowed_numbers(source, report, report.year or 0), kept, [current, notes], source, report.org or "")
     text, reasons = revise(heading, current, instruction, ref, settings, on_token, report.org or "")
     return Revision(current, text, reasons)

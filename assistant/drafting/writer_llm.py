@@ -41,7 +41,8 @@ DEADLINE_FACTOR = 4  # the whole draft may take this many single-call timeouts (
 EXAMPLES_PER_UNIT = 2
 EXAMPLE_CHARS = 300
 _HEADING_START = re.compile(
-    r"^\s*(?:[一二三四五六]、|[（(][一二三四五六七八九十][)）])[^。，]{0,20}?(?:情况|方面|建设|保障|公开|管理)[。：:]?"
+    r"^\s*(?:[一二三四五六]、|[（(][一二三四五六七八九十][)）])"
+    r"(?:主动公开|依申请公开|政府信息管理|政府信息公开平台建设|平台建设|监督保障|总体情况|[^。，]{0,12}?)(?:方面|情况)?[。：:]?"
 )
 _PRONOUNS = (("局", "我局"), ("委员会", "我委"), ("委", "我委"), ("办公室", "我办"), ("镇人民政府", "我镇"))
 
@@ -140,8 +141,7 @@ def pronoun(org: str) -> str:
 
 def example_text(text: str, heading: str) -> str:
     """A past report's passage as a style example: its heading removed, cut at a sentence end."""
-    body = text.replace(heading, "").strip()
-    body = _HEADING_START.sub("", body).strip()
+    body = _HEADING_START.sub("", text.strip()).replace(heading, "").strip()
     kept = ""
     for sentence in sentences(body):
         if len(kept) + len(sentence) > EXAMPLE_CHARS:
@@ -170,7 +170,8 @@ def _examples(corpus: Any, unit: Unit, notes: Notes) -> str:
 
 
 def _inputs(unit: Unit, notes: Notes) -> dict[str, str]:
-    listed = {key: as_data("\n".join(f"- {b}" for b in items)) or "（无）" for key, items in unit.lists.items()}
+    lists = {"notes": unit.bullets, **unit.lists}  # the repair prompt shows every bullet as <notes>
+    listed = {key: as_data("\n".join(f"- {b}" for b in items)) or "（无）" for key, items in lists.items()}
     return {
         "org": notes.org,
         "year": str(notes.year),
@@ -182,7 +183,12 @@ def _inputs(unit: Unit, notes: Notes) -> dict[str, str]:
 
 
 def reference(unit: Unit, allowed: set[str], notes: Notes) -> guard.Reference:
-    return guard.Reference(allowed, unit.bullets, [*unit.bullets, unit.facts], notes.text)
+    return guard.Reference(allowed, unit.bullets, [*unit.bullets, unit.facts], notes.text, notes.org)
+
+
+def _stopped(reason: str, units: list[Unit]) -> str:
+    """The notice when the service fails: the reason, and every unit the offline engine writes instead."""
+    return f"{reason}，{'、'.join(f'“{u.name}”' for u in units)}已改用离线引擎起草。"
 
 
 def write_units(
@@ -195,16 +201,15 @@ def write_units(
     on_token: Tokens,
 ) -> list[str]:
     """Replace each unit's offline text by the LLM's where it passes the guard (unit.engine = "llm");
-    return the notices, each naming the unit and the reason it kept the offline text."""
+    return the notices, each naming the unit and the reason it kept the offline text. A failure of the
+    service, or the deadline passing, stops the LLM for the remaining units (it would fail again)."""
     deadline = Deadline(settings)
     notices: list[str] = []
-    stopped = ""  # why the service is no longer asked, once it failed
-    for unit in (u for u in units if u.bullets):
-        if not stopped and deadline.left() <= 0:
-            stopped = f"大模型起草超过总时限（{deadline.seconds:g} 秒）"
-        if stopped:
-            notices.append(f"“{unit.name}”：{stopped}，已改用离线引擎起草。")
-            continue
+    pending = [u for u in units if u.bullets]
+    for i, unit in enumerate(pending):
+        if deadline.left() <= 0:
+            notices.append(_stopped(f"大模型起草超过总时限（{deadline.seconds:g} 秒）", pending[i:]))
+            break
         progress(f"大模型正在起草“{unit.name}”……")
         inputs = _inputs(unit, notes)
         try:
@@ -218,9 +223,9 @@ def write_units(
             unit.engine = "llm"
         except LLMFailure as exc:
             notices.append(f"“{unit.name}”：{exc}，已改用离线引擎起草。")
-        except FAILURES as exc:  # HTTP, timeout, protocol: the service failed, so the rest is drafted offline
-            stopped = describe_error(exc, settings)
-            notices.append(f"“{unit.name}”：{stopped}，已改用离线引擎起草（其余部分同样改用离线引擎）。")
+        except FAILURES as exc:  # HTTP, timeout, protocol: the service failed
+            notices.append(_stopped(describe_error(exc, settings), pending[i:]))
+            break
     return notices
 
 
