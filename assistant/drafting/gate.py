@@ -79,7 +79,7 @@ def items(sentence: str) -> list[str]:
 def fragment(item: str) -> str:
     """Why an item of drafted text is not a sentence ("" when it is one)."""
     body = _ENUM.sub("", item).strip("。；，,：: ")
-    if len(body) < FRAGMENT_MIN_CHARS and not body.startswith(("无", "未")):
+    if len(body) < FRAGMENT_MIN_CHARS and "无" not in body and "未" not in body:  # "本年度无。" is a sentence
         return "过短，不成句"
     return next((reason for pattern, reason in FRAGMENT_RULES if pattern.search(item)), "")
 

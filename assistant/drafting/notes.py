@@ -469,7 +469,9 @@ class _Reader:
         if self.meta(line):
             return
         if (heading := _heading(line)) is not None:
-            self.heading = _heading_category(heading)
+            category = _heading_category(heading)
+            # under a problems heading, officers go on to their plans: split as under a combined heading
+            self.heading = _BOTH if category == PROBLEMS else category
             return
         token, rest = enumerator(_BULLET.sub("", _EMPHASIS.sub("", line)))
         rest = rest.strip()
@@ -479,6 +481,8 @@ class _Reader:
             return
         pieces = _units_of(rest) if self.heading in (None, _BOTH) else [rest]
         for piece in pieces:
+            if piece is not rest:  # a sentence of a paragraph may open with its own "二是"
+                piece = enumerator(piece)[1]
             if bullet := _tidy(piece):
                 label_cat, bullet = split_label(bullet)
                 self.bullets.append(_Bullet(self.heading, label_cat, token, bullet, self.para))

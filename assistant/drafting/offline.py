@@ -41,6 +41,7 @@ _REMNANT_SUBJECT = "上述申请"
 _MAX_REMNANT = 6  # a remnant this short that names a table topic ("复议维持") says nothing the tables do not
 # a label before the content ("招生入学：公开招生政策"): short, no punctuation, turned into "在招生入学方面，"
 _LABEL = re.compile(r"^(?P<label>[^，。；：:,;、\d]{2,10})[：:](?P<rest>.+)$")
+_CONNECTIVE = re.compile(r"^(?:与此同时|同时|此外|另外|另一方面)[，,]?")  # meaningless once the bullet is an item
 _TIME_LEAD = re.compile(r"^(?:本年度|本年|全年|今年|年内|(?:19|20)\d\d年度?)[，,]?")
 _NONE_FEE = re.compile(r"^(?:无|没有|未有)收取(?P<what>.*?)(?:的?情况)?$")
 TABLE_LEADS: dict[str, str] = {
@@ -58,7 +59,9 @@ def ordinal(i: int) -> str:
 
 
 def prose(bullet: str) -> str:
-    """A bullet as report prose: a leading label becomes "在……方面，" ("招生入学：公开…")."""
+    """A bullet as report prose: a leading connective ("同时，") goes, a leading label becomes "在……方面，"
+    ("招生入学：公开…")."""
+    bullet = _CONNECTIVE.sub("", bullet)
     if m := _LABEL.match(bullet):
         label = m.group("label").removesuffix("方面").removesuffix("工作")
         return f"在{label}方面，{m.group('rest').strip()}"

@@ -91,9 +91,10 @@ def _group_figures(sentence: str) -> list[tuple[str, float]]:
     """(result group, figure) a sentence about applications states: "予以公开25件" → ("予以公开", 25)."""
     found = []
     for clause in _CLAUSE.split(sentence):
-        for name in offline.GROUP_NAMES:
-            if name in clause and (counts := [q for q in quantities(clause) if q.unit == "件" and not q.approx]):
-                found.append((name, counts[0].value))
+        names = [name for name in offline.GROUP_NAMES if name in clause]
+        counts = [q for q in quantities(clause) if q.unit == "件" and not q.approx]
+        if len(names) == 1 and counts:  # "予以公开及部分公开42件" counts two groups at once: not compared
+            found.append((names[0], counts[0].value))
     return found
 
 

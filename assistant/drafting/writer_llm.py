@@ -1,5 +1,5 @@
-"""The LLM writer: each unit of the plan through `prompt | ChatOpenAI | StrOutputParser` (LangChain LCEL),
-streamed, bounded and guarded.
+"""The LLM writer: each unit of the plan as a LangChain ChatPromptTemplate sent to ChatOpenAI, streamed,
+bounded and guarded.
 
 Bounds: `max_tokens` per unit, a character cap while streaming (a runaway model is cut off, not read
 to the end), and one deadline for the whole draft: each call's timeout is what is left of it, and a
@@ -16,9 +16,9 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from ..errors import CorpusError
@@ -70,10 +70,10 @@ def build_model(settings: Settings) -> BaseChatModel:
     return chat_model(settings, streaming=True, max_tokens=MAX_TOKENS)
 
 
-def build_chain(model: BaseChatModel, prompt: str) -> Any:
-    """`prompt | model | StrOutputParser()` with the shared system prompt."""
+def messages(prompt: str, inputs: dict[str, str]) -> Any:
+    """The chat messages of a prompt file with the shared system prompt, filled in."""
     template = ChatPromptTemplate.from_messages([("system", read_prompt("system")), ("human", read_prompt(prompt))])
-    return template | model | StrOutputParser()
+    return template.invoke(inputs)
 
 
 def as_data(text: str) -> str:
@@ -81,19 +81,24 @@ def as_data(text: str) -> str:
     return text.replace("<", "＜").replace(">", "＞")
 
 
-def _stream(chain: Any, inputs: dict[str, str], on_token: Tokens, deadline: Deadline) -> str:
-    """The chain's whole answer, cleaned; cut off (LLMFailure) past MAX_CHARS or the deadline."""
+def _stream(model: BaseChatModel, prompt: Any, on_token: Tokens, deadline: Deadline) -> str:
+    """The model's whole answer, cleaned; cut off (LLMFailure) past MAX_CHARS or the deadline.
+
+    The model is streamed directly, not through a RunnableSequence: closing a sequence's stream reads the
+    rest of it (for tracing), so a runaway or trickling answer would be read to its end."""
     chunks: list[str] = []
     size = 0
-    for chunk in chain.stream(inputs):
-        chunks.append(chunk)
-        size += len(chunk)
-        if on_token:
-            on_token(chunk)
-        if size > MAX_CHARS:
-            raise LLMFailure(f"大模型输出过长（超过{MAX_CHARS}字），已中止")
-        if deadline.left() <= 0:
-            raise LLMFailure(f"大模型起草超过总时限（{deadline.seconds:g} 秒），已中止")
+    with closing(model.stream(prompt)) as stream:  # closed at once when cut off: the connection is dropped
+        for message in stream:
+            chunk = message.content if isinstance(message.content, str) else ""
+            chunks.append(chunk)
+            size += len(chunk)
+            if on_token:
+                on_token(chunk)
+            if size > MAX_CHARS:
+                raise LLMFailure(f"大模型输出过长（超过{MAX_CHARS}字），已中止")
+            if deadline.left() <= 0:
+                raise LLMFailure(f"大模型起草超过总时限（{deadline.seconds:g} 秒），已中止")
     text = guard.clean("".join(chunks))
     if not text:
         raise LLMFailure("大模型返回内容为空")
@@ -109,11 +114,11 @@ def guarded(
     deadline: Deadline,
 ) -> str:
     """The chain's text once it passes the guard, after at most one repair round."""
-    text = _stream(build_chain(model, prompt), inputs, on_token, deadline)
+    text = _stream(model, messages(prompt, inputs), on_token, deadline)
     if not (problems := guard.faults(text, ref)):
         return text
     repair = {**inputs, "draft": as_data(text), "problems": "；".join(problems)}
-    text = _stream(build_chain(model, "repair"), repair, on_token, deadline)
+    text = _stream(model, messages("repair", repair), on_token, deadline)
     if problems := guard.faults(text, ref):
         raise LLMFailure(f"大模型输出{'；'.join(problems)}，修正后仍不符合要求")
     return text
