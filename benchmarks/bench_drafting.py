@@ -119,7 +119,7 @@ def _digits_only_catches(name: str, notes: str, tables) -> bool:
         return True  # HTTP failures fell back before as well
     bullets = notes.split("## 依申请公开")[0].split("## 主动公开")[1]
     faithful = "；".join(line.removeprefix("- ") for line in bullets.strip().splitlines()) + "。"
-    reply = replies[0]
+    reply = replies[0] if outcome == "repaired" else replies[-1]  # what the old guard would finally have kept
     text = reply.text + (faithful if reply.echo else "")
     text = (reply.then(text) if reply.then else text) * reply.repeat
     allowed = numbers_in(notes) | allowed_numbers("", tables, 2024)

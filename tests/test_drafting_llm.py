@@ -354,7 +354,8 @@ def test_problems_and_plans_go_as_two_tagged_lists_and_table_facts_only_where_pr
     for name in ("（三）政府信息管理", "（四）政府信息公开平台建设", "（五）监督保障"):
         assert "<facts>" not in prompts[name] and "218件" not in prompts[name]
     system = server.requests[0]["messages"][0]["content"]
-    assert "简体中文" in system and "公文" in system and "我区" in system
+    assert "简体中文" in system and "公文" in system
+    assert all("称呼本机关用“我区”" in p for name, p in prompts.items() if name != "五、存在的主要问题及改进情况")
 
 
 @pytest.mark.parametrize(

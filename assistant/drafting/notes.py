@@ -372,7 +372,6 @@ class NotesIncomplete(NotesError):
     """Notes that do not say which body or which year they are about; `missing` holds "org" and/or "year",
     `questions` the Chinese question to ask for each (the CLI asks at a terminal, the web app in chat)."""
 
-    kind = "要点缺少机关或年度"
     QUESTIONS = {
         "org": "请问这份报告是哪个机关的？请填写机关全称（如“某某县人民政府”“某某市教育局”）。",
         "year": "请问这是哪一年度的报告？请填写年度（如 2024）。",
@@ -385,7 +384,7 @@ class NotesIncomplete(NotesError):
         self.questions = {m: self.QUESTIONS[m] for m in missing}
         names = "和".join(self.NAMES[m] for m in missing)
         flags = "、".join(self.FLAGS[m] for m in missing)
-        super().__init__(f"未能从要点中识别{names}：{''.join(self.questions.values())}命令行可用 {flags} 指定。")
+        super().__init__(f"未能从要点中识别{names}，请用 {flags} 指定")
 
 
 _TABLE_UNIT = re.compile(r"[（(](?P<u>[^）)]{1,3})[）)]$|(?P<v>[条件篇次个项期场人家份])数(?:量)?$")
