@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import (
     EXIT_FINDINGS,
@@ -27,6 +27,9 @@ from .errors import (
 )
 from .report import Finding, Report
 from .settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from .drafting import NotesIncomplete
 
 LOG_FILE = "nianbao.log"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -126,8 +129,24 @@ def output_path(raw: str, suffixes: tuple[str, ...], kinds: str) -> Path:
     return out
 
 
+def _ask_missing(exc: NotesIncomplete, org: str | None, year: int | None) -> tuple[str | None, int | None]:
+    """Ask at the terminal, in Chinese, for the body and year the notes do not give."""
+    for key, question in exc.questions.items():
+        answer = input(question + "\n> ").strip()
+        if not answer:
+            raise exc
+        if key == "org":
+            org = answer
+        elif not answer.removesuffix("年").isdigit():
+            raise InputError(f"年度须为四位数字（如 2024）：{answer}")
+        else:
+            year = int(answer.removesuffix("年"))
+    return org, year
+
+
 def cmd_draft(args: argparse.Namespace) -> int:
-    from .drafting import draft
+    from .drafting import NotesIncomplete, draft
+    from .drafting.pipeline import ENGINE_NAMES
     from .export import to_docx, to_markdown
     from .readers import read_file
     from .spreadsheet import load_tables
@@ -138,16 +157,24 @@ def cmd_draft(args: argparse.Namespace) -> int:
     tables = load_tables(args.tables) if args.tables else None
     prior = _load(args.prior) if args.prior else None
     corpus = _open_corpus(settings) if prior is None or settings.llm_enabled else None
-    result = draft(
-        notes,
-        org=args.org,
-        year=args.year,
-        tables=tables,
-        prior=prior,
-        corpus=corpus,
-        settings=settings,
-        on_progress=lambda msg: print(msg, file=sys.stderr),
-    )
+    org, year = args.org, args.year
+    while True:
+        try:
+            result = draft(
+                notes,
+                org=org,
+                year=year,
+                tables=tables,
+                prior=prior,
+                corpus=corpus,
+                settings=settings,
+                on_progress=lambda msg: print(msg, file=sys.stderr),
+            )
+            break
+        except NotesIncomplete as exc:
+            if not sys.stdin.isatty():
+                raise
+            org, year = _ask_missing(exc, org, year)
     status = None if result.ok else "未通过校验"
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".docx":
@@ -157,7 +184,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
     for notice in result.notices:
         print(f"提示：{notice}", file=sys.stderr)
     kind = "最终稿" if result.ok else "草稿（未通过校验）"
-    print(f"已写入{kind}：{out}（{'大模型' if result.engine == 'llm' else '离线引擎'}起草）")
+    print(f"已写入{kind}：{out}（{result.engine_label}起草）")
+    if result.engine != "offline":
+        print("各部分起草引擎：" + "；".join(f"{n} {ENGINE_NAMES[e]}" for n, e in result.engines.items()))
     print(format_findings(result.findings, str(out)))
     return EXIT_OK if result.ok else EXIT_FINDINGS
 

@@ -19,12 +19,10 @@ from .fake_openai import FakeOpenAI, Reply
 
 DATA = Path(__file__).resolve().parent / "data"
 NOTES = (DATA / "notes-pingtan-2024.md").read_text(encoding="utf-8")
-OVERVIEW = SECTIONS[0].text
-ASK = "把第一部分写得更具体"
+OVERVIEW = SECTIONS[5].text  # a section whose rewrite can keep every figure (the guard rejects a rewrite losing one)
+ASK = "把第六部分写得更具体"
 KEY = "sk-test-chat-7788"
-REWRITE = (
-    "平潭综合实验区坚持以公开为常态、不公开为例外，逐项细化主动公开目录，依申请公开答复规范及时，政务公开平台运行平稳。"
-)
+REWRITE = "2024年，平潭综合实验区全年未收取信息处理费，本年度无收取信息处理费情况。"
 
 
 @pytest.fixture()

@@ -11,8 +11,8 @@ import docx
 import pytest
 
 from assistant.cli import main
-from assistant.drafting import NotesError, allowed_numbers, draft
-from assistant.drafting.gate import COPY_THRESHOLD, similarity
+from assistant.drafting import NotesConflict, NotesError, NotesIncomplete, draft
+from assistant.drafting.gate import COPY_THRESHOLD, fragment, gate, similarity
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, classify, parse_notes
 from assistant.drafting.offline import (
     MISSING_FEE,
@@ -20,17 +20,19 @@ from assistant.drafting.offline import (
     MISSING_PROBLEMS,
     OVERVIEW_LIMIT,
     applications_sentence,
+    intro,
     reviews_sentence,
     table_sentences,
     without_restated,
 )
+from assistant.drafting.pipeline import allowed_numbers
 from assistant.labels import PARTS, SECTIONS, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
 from assistant.parser import parse_file
 from assistant.readers import read_file
 from assistant.settings import Settings
 from assistant.spreadsheet import load_tables
 from assistant.tables import Tables
-from assistant.textnums import numbers_in, quantities
+from assistant.textnums import numbers_in, quantities, sentences
 
 from .conftest import ROOT
 
@@ -181,7 +183,7 @@ def test_flags_override_notes():
         ("", "要点为空"),
         ("  \n\n ", "要点为空"),
         ("年度：2024\n- 全年主动公开信息10条", "未能从要点中识别机关名称，请用 --org 指定"),
-        ("机关：某某局\n- 全年主动公开信息10条", "请用 --year 指定"),
+        ("机关：某某局\n- 全年主动公开信息10条", "未能从要点中识别报告年度，请用 --year 指定"),
         ("# 某某局2024年政府信息公开工作要点\n", "没有可用的内容"),
         ("机关：某某局\n年度：1999\n- 全年主动公开信息10条", "报告年度1999无效：须在2008至2100年之间"),
     ],
@@ -210,8 +212,9 @@ def test_every_note_figure_appears_and_none_is_invented(result):
     assert numbers_in(notes) <= numbers_in(text)
     assert numbers_in(text) <= allowed_numbers(notes, load_tables(TABLES), 2024)
     restated = "强化与区直各部门协调联动，畅通信息查找渠道，全年办理政府信息公开申请218件"
+    fee = "本年度无收取信息处理费情况"  # written with its subject and year
     for bullet in parse_notes(notes).all_bullets:
-        assert (bullet in text) != (bullet == restated)
+        assert (bullet in text) != (bullet in (restated, fee))
 
 
 def test_request_part_states_each_table_figure_once(result):
@@ -245,7 +248,7 @@ def test_only_clauses_restating_table_counts_are_dropped():
         "开展申请人回访2次，答复满意率100%",
         "全年办理申请5件，其中自然人4件，均按期答复",
         "规范答复文书",
-        "均在法定期限内答复",
+        "上述申请均在法定期限内答复",  # its subject went with the restated clause: given back
     ]
     assert without_restated(bullets, []) == bullets
 
@@ -269,7 +272,7 @@ def test_register_structure_and_length(result):
     assert all(f"\n{p.text}\n" in overview for p in PARTS)
     assert "一是" in overview and "二是" in overview
     assert len("".join(overview.split())) <= OVERVIEW_LIMIT
-    assert report.sections[SECTIONS[5].text] == "本年度无收取信息处理费情况。"
+    assert report.sections[SECTIONS[5].text] == "2024年，平潭综合实验区未收取信息处理费。"
     assert result.engine == "offline" and result.notices == []
 
 
@@ -340,7 +343,7 @@ def test_the_fee_placeholder_is_a_paragraph_of_its_own():
 
 def test_a_fee_bullet_under_another_heading_goes_to_section_six():
     result = draft("机关：某某局\n年度：2024\n## 依申请公开\n- 全年未收取信息处理费", settings=OFFLINE)
-    assert result.report.sections[SECTIONS[5].text] == "全年未收取信息处理费。"
+    assert result.report.sections[SECTIONS[5].text] == "2024年，某某局未收取信息处理费。"
     assert not any("信息处理费" in n for n in result.notices)
 
 
@@ -467,3 +470,202 @@ def test_no_number_of_section_five_is_lost():
     drafted = draft(text, settings=OFFLINE).report.text
     assert all(q.text in drafted for q in quantities(text))
     assert numbers_in(text) <= numbers_in(drafted)
+
+
+# ── notes in four styles (tests/data/notes/, derived from the corpus reports; truth.json) ──
+
+NOTES_DIR = DATA / "notes"
+TRUTH = json.loads((NOTES_DIR / "truth.json").read_text(encoding="utf-8"))
+PART_NAMES = {p.text for p in PARTS}
+
+
+def _draft_case(name: str):
+    case = TRUTH[name]
+    tables = parse_file(ROOT / "corpus" / case["report"])
+    return case, tables, draft(read_file(NOTES_DIR / name).text, tables=tables, settings=OFFLINE)
+
+
+def test_the_notes_cover_four_styles_and_a_dozen_files():
+    styles = {case["style"] for case in TRUTH.values()}
+    assert styles == {"bullets", "paragraphs", "docx", "sparse"} and len(TRUTH) >= 12
+    assert all((NOTES_DIR / name).is_file() for name in TRUTH)
+
+
+@pytest.mark.parametrize("name", sorted(TRUTH))
+def test_each_notes_file_drafts_every_figure_no_invention_no_fragment(name):
+    case, tables, result = _draft_case(name)
+    report = result.report
+    text = read_file(NOTES_DIR / name).text
+    assert all(f["fact"] in report.text for f in case["facts"])
+    assert numbers_in(report.text) <= allowed_numbers(text, tables, report.year)
+    assert not [f for f in result.findings if f.rule == "D-FRAGMENT"]
+    said = [s for s in sentences(report.text) if len(s) >= 8]
+    assert len(said) == len(set(said))
+    assert report.org == tables.org and report.year == tables.year
+
+
+@pytest.mark.parametrize("name", [n for n, c in TRUTH.items() if c["style"] in ("bullets", "docx")])
+def test_headed_notes_put_every_figure_in_its_part(name):
+    case, _, result = _draft_case(name)
+    for fact in case["facts"]:
+        where = result.report.parts if fact["where"] in PART_NAMES else result.report.sections
+        assert fact["fact"] in where[fact["where"]], fact
+
+
+def test_pasted_paragraphs_feed_several_parts():
+    _, _, result = _draft_case("paragraphs-pingtan-2023.txt")
+    parts = result.report.parts
+    assert "主动公开政府信息" in parts[PARTS[0].text] and "依申请" in parts[PARTS[1].text]
+    five = result.report.sections[SECTIONS[4].text]
+    assert MISSING_PROBLEMS not in five and MISSING_IMPROVEMENTS not in five
+
+
+@pytest.mark.parametrize(
+    ("heading", "category"),
+    [
+        ("**主动公开**", PARTS[0].text),
+        ("2. 依申请公开", PARTS[1].text),
+        ("其他", OTHER),
+        ("问题与不足", PROBLEMS),
+        ("存在问题和下一步打算", PROBLEMS),
+        ("信息管理：", PARTS[2].text),
+    ],
+)
+def test_heading_variants_are_headings_never_content(heading, category):
+    notes = parse_notes(f"机关：某某局\n年度：2024\n{heading}\n- 全年开展相关工作10次")
+    assert notes.bullets[category] == ["全年开展相关工作10次"]
+    assert heading.strip("*：") not in " ".join(notes.all_bullets)
+
+
+def test_a_one_word_line_is_never_content_and_a_lead_line_keeps_its_list():
+    notes = parse_notes("机关：某某局\n年度：2024\n概述\n主要做法如下：\n- 全年主动公开信息10条\n- 开展政务公开培训2场")
+    assert notes.all_bullets == ["全年主动公开信息10条", "开展政务公开培训2场"]
+
+
+def test_a_title_line_gives_body_and_year_and_its_words_place_nothing():
+    notes = parse_notes("城南区医疗保障局2024年信息公开情况\n- 全年主动公开医保政策信息120条")
+    assert (notes.org, notes.year) == ("城南区医疗保障局", 2024)
+    assert notes.bullets[PARTS[0].text] == ["全年主动公开医保政策信息120条"]
+    assert classify("城南区医疗保障局印发工作方案", "城南区医疗保障局") is None
+
+
+def test_a_word_table_is_a_fact_not_tab_text(tmp_path):
+    doc = docx.Document()
+    doc.add_heading("某某县财政局2024年政府信息公开工作要点", 1)
+    doc.add_heading("主动公开", 2)
+    doc.add_paragraph("全年主动公开政府信息120条", style="List Bullet")
+    table = doc.add_table(rows=3, cols=2)
+    for row, (a, b) in zip(table.rows, [("类别", "条数"), ("财政资金", "36"), ("政策文件", "12")], strict=True):
+        row.cells[0].text, row.cells[1].text = a, b
+    path = tmp_path / "notes.docx"
+    doc.save(path)
+    result = draft(read_file(path).text, settings=OFFLINE)
+    active = result.report.parts[PARTS[0].text]
+    assert active == "一是全年主动公开政府信息120条；二是财政资金36条、政策文件12条。"
+    assert "\t" not in result.report.text and "类别" not in result.report.text
+
+
+@pytest.mark.parametrize(
+    ("bullet", "concept"),
+    [
+        ("全年新收政府信息公开申请30件", "新收"),
+        ("依申请公开予以公开25件", "予以公开"),
+        ("被申请行政复议3件", "行政复议"),
+    ],
+)
+def test_a_note_figure_contradicting_the_tables_stops_the_draft(bullet, concept, tmp_path, capsys):
+    text = f"机关：平潭综合实验区\n年度：2024\n## 依申请公开\n- {bullet}"
+    with pytest.raises(NotesConflict) as caught:
+        draft(text, tables=load_tables(TABLES), settings=OFFLINE)
+    assert [c.concept for c in caught.value.conflicts] == [concept]
+    assert "请核对后改正要点或统计表中的一方再起草" in str(caught.value)
+    agreeing = text.replace(bullet, "全年新收政府信息公开申请218件，予以公开71件")
+    assert "新收政府信息公开申请218件" in draft(agreeing, tables=load_tables(TABLES), settings=OFFLINE).report.text
+    path = tmp_path / "notes.md"
+    path.write_text(text, encoding="utf-8")
+    assert main(["draft", str(path), "--tables", str(TABLES), "-o", str(tmp_path / "o.md")]) == 2
+    assert "要点与统计表不符" in capsys.readouterr().err
+
+
+def test_missing_body_and_year_say_what_is_missing():
+    with pytest.raises(NotesIncomplete) as caught:
+        draft("- 全年主动公开信息10条", settings=OFFLINE)
+    assert caught.value.missing == ("org", "year")
+    assert set(caught.value.questions) == {"org", "year"} and "哪个机关" in caught.value.questions["org"]
+
+
+def test_the_cli_asks_for_body_and_year_at_a_terminal(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "notes.md"
+    path.write_text("- 全年主动公开信息10条\n", encoding="utf-8")
+    answers = iter(["某某县人民政府", "2024"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: print(prompt) or next(answers))
+    assert main(["draft", str(path), "-o", str(tmp_path / "o.md")]) == 1
+    out = capsys.readouterr().out
+    assert "请问这份报告是哪个机关的" in out and "请问这是哪一年度的报告" in out
+    assert "某某县人民政府2024年" in (tmp_path / "o.md").read_text(encoding="utf-8")
+
+
+# ── offline prose and the fragment gate ──
+
+
+def test_offline_prose_has_no_fragments_labels_or_bare_fee():
+    text = """机关：某某县教育局
+年度：2024
+## 主动公开
+- 招生入学：公开招生政策和划片范围
+- 同时，发布政策解读15篇
+## 依申请公开
+- 全年收到申请5件，均在法定期限内答复
+- 被申请行政复议1件，复议维持
+## 其他
+- 本年度未收取信息处理费
+"""
+    tables = Tables(
+        template="2021",
+        table3={**load_tables(TABLES).table3},
+        table4=load_tables(TABLES).table4,
+    )
+    parts = draft(text, settings=OFFLINE).report.parts
+    assert parts[PARTS[0].text] == "一是在招生入学方面，公开招生政策和划片范围；二是发布政策解读15篇。"
+    assert without_restated(["被申请行政复议1件，复议维持"], ["本年度因政府信息公开被申请行政复议1件。"]) == []
+    assert without_restated(["全年收到申请5件，均在法定期限内答复"], ["本年度新收政府信息公开申请5件。"]) == [
+        "上述申请均在法定期限内答复"
+    ]
+    six = draft(text, settings=OFFLINE).report.sections[SECTIONS[5].text]
+    assert six == "2024年，某某县教育局未收取信息处理费。"
+    assert tables.table3  # the tables variant is only built to show the shape
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        ("二是复议维持。", "过短，不成句"),
+        ("二是类别\t条数。", "含表格残留的制表符"),
+        ("三是。", "过短，不成句"),
+        ("一是均在法定期限内答复；", "缺少主语"),
+        ("二是招生入学：公开招生政策；", "保留了小标题"),
+        ("一是加强政策解读和", "句子没有说完"),
+        ("三是其他。", "过短，不成句"),
+    ],
+)
+def test_the_fragment_detector(item, reason):
+    assert fragment(item) == reason
+    assert fragment("一是全年主动公开政府信息120条；") == "" and fragment("本年度无。") == ""
+
+
+def test_a_fragment_can_never_be_final():
+    result = draft("机关：某某局\n年度：2024\n- 全年主动公开信息10条", settings=OFFLINE)
+    report = result.report.model_copy(deep=True)
+    report.sections[SECTIONS[4].text] += "\n二是复议维持。"
+    findings = gate(report, None)
+    assert [f.rule for f in findings if f.rule == "D-FRAGMENT"] == ["D-FRAGMENT"]
+    assert any(f.severity == "error" for f in findings if f.rule == "D-FRAGMENT")
+
+
+def test_the_engine_opening_is_never_flagged_as_copied(pingtan_2023):
+    notes = NOTES.read_text(encoding="utf-8").replace("2024", "2023")
+    prior = pingtan_2023.model_copy(deep=True)
+    prior.sections[SECTIONS[0].text] = intro(parse_notes(notes)) + prior.sections[SECTIONS[0].text]
+    result = draft(notes.replace("2023", "2024"), prior=prior, settings=OFFLINE)
+    assert not [f for f in result.findings if f.rule == "D-COPY"]

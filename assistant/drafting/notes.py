@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ..errors import NotesError
 from ..labels import PARTS
-from ..textnums import numbers_in
+from ..textnums import numbers_in, sentences
 
 # Categories a bullet can fall into: 总体情况's five parts (official labels), then sections 五 and 六.
 PROBLEMS, IMPROVEMENTS, OTHER = "问题", "改进", "其他事项"
@@ -21,7 +21,7 @@ _BOTH = "问题及改进"  # a heading covering section 五 as a whole: its bull
 
 # Heading words -> category; first match wins, so the more specific words come first.
 HEADING_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (OTHER, ("信息处理费", "其他需要报告", "其他事项", "收费")),
+    (OTHER, ("信息处理费", "其他需要报告", "其他事项", "收费", "其他")),
     (_BOTH, ("问题及改进", "问题和改进", "存在的主要问题")),
     (PROBLEMS, ("问题", "不足")),
     (IMPROVEMENTS, ("改进", "下一步", "计划", "措施", "打算")),
@@ -61,8 +61,22 @@ BARE_HEADINGS = frozenset(
         "其他事项",
         "其他需要报告的事项",
         "信息处理费",
+        "其他",
+        "问题与不足",
+        "问题和不足",
+        "存在的不足",
+        "下一步打算",
+        "下一步工作",
+        "工作计划",
+        "工作打算",
+        "公开平台",
+        "平台",
+        "政务公开平台建设",
     }
 )
+# words of a heading that covers problems and of one that covers plans: a heading with both is section 五 whole
+_PROBLEM_WORDS, _PLAN_WORDS = ("问题", "不足"), ("改进", "下一步", "计划", "措施", "打算", "整改")
+SHORT_LINE = 4  # a line of this many characters or fewer, with no figure, is a heading or nothing: never content
 
 # Labels a bullet may start with ("问题：征地……"): they name its category and are dropped from the text,
 # so the draft never reads "仍存在一些不足：问题：…". Longest first; each maps via HEADING_RULES.
@@ -167,9 +181,11 @@ _LEAD_IN = re.compile(r"^(?P<lead>[^：:]{1,80}?)\s*[：:]\s*(?P<rest>.+)$")
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d\s*年")
 _MD_HEADING = re.compile(r"^\s*#+\s*(.*)$")
 _NUMBERED_HEADING = re.compile(r"^\s*[（(]?[一二三四五六七八九十]+[)）、.]\s*(.*)$")
+_ARABIC_HEADING = re.compile(r"^\s*[（(]?\d{1,2}[)）、.．]\s*(.*)$")
+_EMPHASIS = re.compile(r"\*\*|__|【|】")
 _HEADING_SUFFIX = re.compile(r"(?:方面|情况|工作)$")
 _META = re.compile(r"^\s*(机关|单位|机关名称|单位名称|报告单位|年度|报告年度)\s*[:：]\s*(.+?)\s*$")
-_TITLE = re.compile(r"^(?P<org>.+?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*(?:政府信息公开|政务公开)")
+_TITLE = re.compile(r"^(?P<org>.+?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*(?:政府信息公开|政务公开|信息公开)")
 _YEAR = re.compile(r"^((?:19|20)\d\d)\s*年?$")
 _LEAD_LABEL = re.compile(r"^(?P<label>" + "|".join(LEAD_LABELS) + r")\s*[:：]\s*")
 _SECTION_FIVE = (None, _BOTH, PROBLEMS, IMPROVEMENTS)  # headings a bullet's own label may override
@@ -193,8 +209,11 @@ class Notes:
         return [b for c in CATEGORIES for b in self.bullets[c]]
 
 
-def classify(bullet: str) -> str | None:
-    """The category a bullet's keywords point to, or None when no keyword matches."""
+def classify(bullet: str, org: str = "") -> str | None:
+    """The category a bullet's keywords point to (the body's own name aside: 医疗保障局 is no 监督保障),
+    or None when no keyword matches."""
+    if org:
+        bullet = bullet.replace(org, "")
     scores = {c: sum(w for k, w in rules.items() if k in bullet) for c, rules in KEYWORD_RULES.items()}
     best = max(scores.values())
     if best == 0:
@@ -203,22 +222,40 @@ def classify(bullet: str) -> str | None:
 
 
 def _heading_category(text: str) -> str | None:
+    if any(w in text for w in _PROBLEM_WORDS) and any(w in text for w in _PLAN_WORDS):
+        return _BOTH
     return next((cat for cat, words in HEADING_RULES if any(w in text for w in words)), None)
 
 
+def _is_bare_heading(text: str) -> bool:
+    """A heading phrase with no marker: a known one ("主动公开", "存在问题和下一步打算"), after dropping a
+    trailing 方面/情况/工作."""
+    core = _HEADING_SUFFIX.sub("", text.strip(" ：:"))
+    return core in BARE_HEADINGS or (len(core) <= 16 and _heading_category(core) == _BOTH and "，" not in core)
+
+
 def _heading(line: str) -> str | None:
-    """The text of a heading line: markdown '#', '（一）…', a short line ending in a colon, or a bare
-    short line naming a part (how Word headings arrive)."""
+    """The text of a heading line: markdown '#', '（一）…', '2. 依申请公开', a short line ending in a colon
+    that names a part, or a bare line naming a part (how Word headings arrive), emphasis marks aside."""
+    line = _EMPHASIS.sub("", line)
     if m := _MD_HEADING.match(line):
         return m.group(1).strip()
     if (m := _NUMBERED_HEADING.match(line)) and len(m.group(1)) <= 20 and "。" not in m.group(1):
         return m.group(1).strip(" ：:")
+    if (m := _ARABIC_HEADING.match(line)) and _is_bare_heading(m.group(1)):
+        return m.group(1).strip(" ：:")
     stripped = line.strip()
-    if stripped.endswith(("：", ":")) and len(stripped) <= 20:
+    short = len(stripped) <= 20 and not re.search(r"[，,。；;]", stripped)
+    if short and stripped.endswith(("：", ":")) and _heading_category(stripped) is not None:
         return stripped.rstrip("：:")
-    if _HEADING_SUFFIX.sub("", stripped) in BARE_HEADINGS:  # e.g. a Word heading "主动公开"
+    if _is_bare_heading(stripped):
         return stripped
     return None
+
+
+def is_scrap(text: str) -> bool:
+    """A line too short to be content (one word, "其他"), unless it holds a figure."""
+    return len(re.sub(r"[\s\W]", "", text)) <= SHORT_LINE and not numbers_in(text)
 
 
 def _is_title_line(line: str) -> bool:
@@ -279,6 +316,7 @@ class _Bullet:
     label: str | None
     enumerator: str
     text: str
+    para: int = 0  # the line it was read from: sentences of one pasted paragraph share it
 
 
 def _pinned_or_labelled(b: _Bullet) -> str | None:
@@ -288,7 +326,7 @@ def _pinned_or_labelled(b: _Bullet) -> str | None:
     return b.label if b.label and b.heading in _SECTION_FIVE else None
 
 
-def _place(bullets: list[_Bullet]) -> list[tuple[str | None, str]]:
+def _place(bullets: list[_Bullet], org: str = "") -> list[tuple[str | None, str]]:
     """Each bullet's category and text, section 五's bullets split into items (see `five_items`).
 
     Under a combined 问题及改进 heading the bullets are problems up to the first that opens the
@@ -310,12 +348,17 @@ def _place(bullets: list[_Bullet]) -> list[tuple[str | None, str]]:
         elif cat is None and five and (b.heading == _BOTH or _continues(b, previous)):
             cat = five
         elif cat is None:
-            cat = classify(b.text)
+            cat = classify(b.text, org) or _inherited(b, previous, placed)
             five = cat if cat in (PROBLEMS, IMPROVEMENTS) else None if b.enumerator else five
         items = five_items(b.text) if cat in (PROBLEMS, IMPROVEMENTS) else [b.text]
         placed += [(cat, item) for item in items]
         previous = b
     return placed
+
+
+def _inherited(b: _Bullet, previous: _Bullet | None, placed: list[tuple[str | None, str]]) -> str | None:
+    """A sentence no keyword places goes with the sentence before it in the same pasted paragraph."""
+    return placed[-1][0] if placed and previous is not None and previous.para == b.para else None
 
 
 def _continues(b: _Bullet, previous: _Bullet | None) -> bool:
@@ -325,51 +368,148 @@ def _continues(b: _Bullet, previous: _Bullet | None) -> bool:
     return not _starts_list(b.enumerator) or (previous is not None and opens_improvements(previous.text))
 
 
+class NotesIncomplete(NotesError):
+    """Notes that do not say which body or which year they are about; `missing` holds "org" and/or "year",
+    `questions` the Chinese question to ask for each (the CLI asks at a terminal, the web app in chat)."""
+
+    QUESTIONS = {
+        "org": "请问这份报告是哪个机关的？请填写机关全称（如“某某县人民政府”“某某市教育局”）。",
+        "year": "请问这是哪一年度的报告？请填写年度（如 2024）。",
+    }
+    FLAGS = {"org": "--org", "year": "--year"}
+    NAMES = {"org": "机关名称", "year": "报告年度"}
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        self.missing = missing
+        self.questions = {m: self.QUESTIONS[m] for m in missing}
+        names = "和".join(self.NAMES[m] for m in missing)
+        flags = "、".join(self.FLAGS[m] for m in missing)
+        super().__init__(f"未能从要点中识别{names}，请用 {flags} 指定")
+
+
+_TABLE_UNIT = re.compile(r"[（(](?P<u>[^）)]{1,3})[）)]$|(?P<v>[条件篇次个项期场人家份])数(?:量)?$")
+
+
+def table_facts(rows: list[list[str]]) -> str:
+    """A small Word table as one fact: its header names the unit ("条数" → 条), each row a label and
+    its figure: "财政资金36条、政策文件12条". A row with no figure is left out."""
+    header, body = (rows[0], rows[1:]) if rows and not any(numbers_in(c) for c in rows[0][1:]) else ([], rows)
+    facts = []
+    for row in body:
+        label, cells = row[0].strip(), row[1:]
+        for i, cell in enumerate(cells):
+            if not numbers_in(cell):
+                continue
+            column = header[i + 1].strip() if i + 1 < len(header) else ""
+            unit = _TABLE_UNIT.search(column)
+            name = "" if unit or len(cells) == 1 else column
+            facts.append(f"{label}{name}{cell.strip()}{(unit.group('u') or unit.group('v')) if unit else ''}")
+    return "、".join(facts)
+
+
+_ANNOUNCE = re.compile(r"(?:以下|如下|主要有|包括)[^，。]{0,8}$")
+_PARAGRAPH_MIN = 60  # a pasted paragraph this long with several sentences is read sentence by sentence
+
+
+def _units_of(line: str) -> list[str]:
+    """A line as the pieces to classify: one bullet, or each sentence of a long pasted paragraph
+    ("其中…" stays with the sentence before it)."""
+    if len(line) < _PARAGRAPH_MIN:
+        return [line]
+    pieces: list[str] = []
+    for sentence in sentences(line):
+        if pieces and sentence.startswith(("其中", "同比", "较上年")):
+            pieces[-1] += sentence
+        else:
+            pieces.append(sentence)
+    return pieces
+
+
+@dataclass
+class _Reader:
+    """The state of reading notes line by line: body and year found, heading, bullets, open table."""
+
+    org: str = ""
+    year: int | None = None
+    heading: str | None = None
+    bullets: list[_Bullet] = field(default_factory=list)
+    table: list[list[str]] = field(default_factory=list)
+    para: int = 0
+
+    def meta(self, line: str) -> bool:
+        """A "机关：…"/"年度：…" line or a title line with body and year: read, and not content."""
+        if m := _META.match(line):
+            key, value = m.groups()
+            if "年" in key and (y := _YEAR.match(value)):
+                self.year = int(y.group(1))
+            elif "年" not in key:
+                self.org = value
+            return True
+        plain = _EMPHASIS.sub("", line).strip().lstrip("#").strip()
+        title = _TITLE.match(plain)
+        if title and _is_title_line(plain):
+            self.org = self.org or title.group("org").strip()
+            self.year = self.year or int(title.group("year"))
+            self.heading = None
+            return True
+        return False
+
+    def flush_table(self) -> None:
+        if self.table and (fact := table_facts(self.table)):
+            self.bullets.append(_Bullet(self.heading, None, "", fact, self.para))
+        self.table = []
+
+    def read(self, line: str) -> None:
+        if "\t" in line:
+            self.table.append(line.split("\t"))
+            return
+        self.flush_table()
+        self.para += 1
+        if self.meta(line):
+            return
+        if (heading := _heading(line)) is not None:
+            category = _heading_category(heading)
+            # under a problems heading, officers go on to their plans: split as under a combined heading
+            self.heading = _BOTH if category == PROBLEMS else category
+            return
+        token, rest = enumerator(_BULLET.sub("", _EMPHASIS.sub("", line)))
+        rest = rest.strip()
+        if rest.endswith(("：", ":")) and _ANNOUNCE.search(rest.rstrip("：:")):
+            return  # "主要做法如下：": announces the list that follows, says nothing itself
+        if is_scrap(rest):
+            return
+        pieces = _units_of(rest) if self.heading in (None, _BOTH) else [rest]
+        for piece in pieces:
+            if piece is not rest:  # a sentence of a paragraph may open with its own "二是"
+                piece = enumerator(piece)[1]
+            if bullet := _tidy(piece):
+                label_cat, bullet = split_label(bullet)
+                self.bullets.append(_Bullet(self.heading, label_cat, token, bullet, self.para))
+                token = ""
+
+
 def parse_notes(text: str, *, org: str | None = None, year: int | None = None) -> Notes:
     """Group the bullets of `text` by category; flags win over what the notes say about body and year."""
     if not text or not text.strip():
         raise NotesError("要点为空：请提供本年度政府信息公开工作的要点（每行一条）。")
-    found_org, found_year = "", None
-    current: str | None = None
-    read: list[_Bullet] = []
+    reader = _Reader()
     for line in text.splitlines():
-        if not line.strip():
-            continue
-        if m := _META.match(line):
-            key, value = m.groups()
-            if "年" in key and (y := _YEAR.match(value)):
-                found_year = int(y.group(1))
-            elif "年" not in key:
-                found_org = value
-            continue
-        heading = _heading(line)
-        title = _TITLE.match(heading if heading is not None else line.strip())
-        if title and (heading is not None or _is_title_line(line)):
-            found_org = found_org or title.group("org").strip()
-            found_year = found_year or int(title.group("year"))
-            current = None
-            continue
-        if heading is not None:
-            current = _heading_category(heading)
-            continue
-        token, rest = enumerator(_BULLET.sub("", line))
-        if bullet := _tidy(rest):
-            label_cat, bullet = split_label(bullet)
-            read.append(_Bullet(current, label_cat, token, bullet))
-    placed = _place(read)
+        if line.strip():
+            reader.read(line)
+    reader.flush_table()
+    notes = Notes(org=org or reader.org, year=year if year is not None else reader.year or 0, text=text)
+    placed = _place(reader.bullets, notes.org)
     if not placed:
         raise NotesError("要点中没有可用的内容：请每行写一条工作要点。")
-    notes = Notes(org=org or found_org, year=year if year is not None else found_year or 0, text=text)
-    if not notes.org:
-        raise NotesError("未能从要点中识别机关名称，请用 --org 指定")
-    if year is None and not found_year:
-        raise NotesError("未能从要点中识别报告年度，请用 --year 指定")
+    missing = tuple(m for m, ok in (("org", notes.org), ("year", year is not None or reader.year)) if not ok)
+    if missing:
+        raise NotesIncomplete(missing)
     if not FIRST_YEAR <= notes.year <= LAST_YEAR:
         raise NotesError(
             f"报告年度{notes.year}无效：须在{FIRST_YEAR}至{LAST_YEAR}年之间"
             f"（《政府信息公开条例》自{FIRST_YEAR}年起施行），请用 --year 指定"
         )
-    for cat, bullet in placed:
+    for cat, bullet in dict.fromkeys(placed):
         if cat is None:
             notes.unplaced.append(bullet)
             cat = OTHER

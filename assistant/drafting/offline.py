@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 
 from ..cells import format_number
-from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_ROWS, T3_TOTAL, T4_OUTCOMES
+from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_ROWS, T3_TOTAL, T4_OUTCOMES, TABLE2
 from ..tables import Tables
 from ..textnums import quantities
 from .notes import END_PUNCT, IMPROVEMENTS, OTHER, PROBLEMS, Notes
@@ -34,6 +34,16 @@ _SENTENCE_END = re.compile(r"[。！？]")
 _CLAUSE = re.compile(r"[^，,；;。]+[，,；;。]?")
 # what the table sentences are about: applications (and how they were handled), 复议, 诉讼
 _TABLE_TOPICS = ("申请", "新收", "受理", "办结", "结转", "复议", "诉讼")
+GROUP_NAMES = ("予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理")
+# a clause left without its subject once the figure before it moved to a table sentence ("均按期答复")
+_SUBJECTLESS = re.compile(r"^(?:均|都|全部|均已|已全部|并|且|同时)")
+_REMNANT_SUBJECT = "上述申请"
+_MAX_REMNANT = 6  # a remnant this short that names a table topic ("复议维持") says nothing the tables do not
+# a label before the content ("招生入学：公开招生政策"): short, no punctuation, turned into "在招生入学方面，"
+_LABEL = re.compile(r"^(?P<label>[^，。；：:,;、\d]{2,10})[：:](?P<rest>.+)$")
+_CONNECTIVE = re.compile(r"^(?:与此同时|同时|此外|另外|另一方面)[，,]?")  # meaningless once the bullet is an item
+_TIME_LEAD = re.compile(r"^(?:本年度|本年|全年|今年|年内|(?:19|20)\d\d年度?)[，,]?")
+_NONE_FEE = re.compile(r"^(?:无|没有|未有)收取(?P<what>.*?)(?:的?情况)?$")
 TABLE_LEADS: dict[str, str] = {
     SECTIONS[1].text: "本年度主动公开政府信息情况见下表。",
     SECTIONS[2].text: "本年度收到和处理政府信息公开申请情况见下表。",
@@ -48,8 +58,19 @@ def ordinal(i: int) -> str:
     return "十" + (_NUMERALS[i - 11] if i % 10 else "") if i < 20 else str(i)
 
 
+def prose(bullet: str) -> str:
+    """A bullet as report prose: a leading connective ("同时，") goes, a leading label becomes "在……方面，"
+    ("招生入学：公开…")."""
+    bullet = _CONNECTIVE.sub("", bullet)
+    if m := _LABEL.match(bullet):
+        label = m.group("label").removesuffix("方面").removesuffix("工作")
+        return f"在{label}方面，{m.group('rest').strip()}"
+    return bullet
+
+
 def join_points(bullets: Sequence[str]) -> str:
     """One bullet as a sentence; several as "一是……；二是……。" (full stops when a bullet has sentences)."""
+    bullets = [prose(b) for b in dict.fromkeys(bullets)]
     if not bullets:
         return ""
     if len(bullets) == 1:
@@ -64,7 +85,7 @@ def short_name(label: str) -> str:
     return re.sub(r"^（.）|（.*$", "", label)
 
 
-def _group_totals(tables: Tables) -> list[tuple[str, int]]:
+def group_totals(tables: Tables) -> list[tuple[str, int]]:
     """Each result group of 表三 (予以公开, 部分公开, 不予公开…) with its 总计 summed over its rows."""
     totals: dict[str, int] = {}
     for row in T3_ROWS[tables.template]:
@@ -84,7 +105,7 @@ def applications_sentence(tables: Tables) -> str:
         return "本年度未收到政府信息公开申请，无上年结转申请。"
     text = f"本年度新收政府信息公开申请{new}件，"
     text += f"上年结转{carried}件，" if carried else "无上年结转申请，"
-    breakdown = "、".join(f"{name}{n}件" for name, n in _group_totals(tables) if n)
+    breakdown = "、".join(f"{name}{n}件" for name, n in group_totals(tables) if n)
     text += f"办结{done}件" + (f"，其中{breakdown}" if breakdown else "")
     if carry_next is not None:
         text += f"；结转下年度继续办理{carry_next}件" if carry_next else "；无结转下年度继续办理的申请"
@@ -124,13 +145,27 @@ def table_sentences(tables: Tables | None) -> list[str]:
     return [s for s in found if s]
 
 
+def table2_sentence(tables: Tables | None) -> str:
+    """表二's non-zero figures as one sentence for 主动公开: "行政规范性文件本年制发62件……"."""
+    if tables is None:
+        return ""
+    found = []
+    for item in TABLE2[tables.template]:
+        for row in item.rows:
+            values = tables.table2.get(row.text) or []
+            cells = [f"{col}{format_number(v)}" for col, v in zip(item.columns, values, strict=False) if v]
+            if cells:
+                found.append(f"{row.text}：" + "，".join(cells))
+    return "；".join(found) + "。" if found else ""
+
+
 def table_numbers(tables: Tables | None) -> str:
     """Every figure the tables allow in the narrative (cells and the sums drafted from them), as text."""
     if tables is None:
         return ""
     cells = [v for row in tables.table2.values() for v in row] + list(tables.table4)
     cells += [v for row in tables.table3.values() for v in row]
-    sums = [n for _, n in _group_totals(tables)]
+    sums = [n for _, n in group_totals(tables)]
     _, direct, after = tables.t4_totals() or (None, None, None)
     if direct is not None and after is not None:
         sums.append(direct + after)  # 被提起行政诉讼 N 件
@@ -162,9 +197,20 @@ def without_restated(bullets: Sequence[str], facts: Sequence[str]) -> list[str]:
                 clauses[-1] += clause
             else:
                 clauses.append(clause)
-        if rest := "".join(c for c in clauses if not _restates(c, stated)).rstrip(END_PUNCT):
+        kept_clauses = [c for c in clauses if not _restates(c, stated)]
+        if rest := _remnant("".join(kept_clauses).rstrip(END_PUNCT), len(kept_clauses) < len(clauses)):
             kept.append(rest)
     return kept
+
+
+def _remnant(rest: str, cut: bool) -> str:
+    """What is left of a bullet once restated clauses are cut: given back its subject ("上述申请均按期答复")
+    or dropped when it is a scrap about the tables' topic ("复议维持")."""
+    if not cut or not rest:
+        return rest
+    if len(rest) <= _MAX_REMNANT and any(t in rest for t in _TABLE_TOPICS):
+        return ""
+    return _REMNANT_SUBJECT + rest if _SUBJECTLESS.match(rest) else rest
 
 
 def part_text(label: str, bullets: Sequence[str]) -> str:
@@ -173,24 +219,27 @@ def part_text(label: str, bullets: Sequence[str]) -> str:
 
 
 def intro(notes: Notes) -> str:
+    """The opening of 总体情况: the engine's own sentence (never D-COPY, see plan.Plan.skip)."""
     return (
         f"{notes.year}年，{notes.org}认真贯彻落实《中华人民共和国政府信息公开条例》，"
         "坚持以公开为常态、不公开为例外，扎实推进政府信息公开各项工作。"
     )
 
 
-def overview(notes: Notes, bodies: dict[str, str]) -> str:
-    """Section 一's text from the part bodies; the intro goes first only if it keeps within the limit.
+def _with_subject(bullet: str, notes: Notes) -> str:
+    """A section-六 bullet with its subject and year: "本年度未收取信息处理费" → "2024年，某局未收取信息处理费"."""
+    if notes.org in bullet:
+        return bullet
+    rest = _TIME_LEAD.sub("", bullet)
+    if m := _NONE_FEE.match(rest):
+        rest = f"未收取{m.group('what')}"
+    return f"{notes.year}年，{notes.org}{rest}"
 
-    Notes too long for the limit are still drafted in full; the checker warns about the length.
-    """
-    parts = "\n".join(f"{label}\n{bodies[label]}" for label in bodies)
-    text = f"{intro(notes)}\n{parts}"
-    return text if _length(text) <= OVERVIEW_LIMIT else parts
 
-
-def _length(text: str) -> int:
-    return len(re.sub(r"\s", "", text))
+def other(notes: Notes) -> str:
+    """Section 六 from its bullets, the fee statement with its subject and year."""
+    bullets = notes.bullets[OTHER]
+    return join_points([_with_subject(b, notes) if "收取" in b or "收费" in b else b for b in bullets])
 
 
 def problems(notes: Notes) -> str:
@@ -202,29 +251,3 @@ def problems(notes: Notes) -> str:
     if plans:
         paragraphs.append(f"下一步，将重点从以下方面加以改进：{join_points(plans)}")
     return "\n".join(paragraphs)
-
-
-def problem_gaps(notes: Notes) -> tuple[list[str], list[str]]:
-    """The placeholders section 五 needs (problems and improvements are both required), and a notice."""
-    gaps = [
-        (placeholder, name)
-        for placeholder, name, cat in (
-            (MISSING_PROBLEMS, "存在的主要问题", PROBLEMS),
-            (MISSING_IMPROVEMENTS, "改进措施", IMPROVEMENTS),
-        )
-        if not notes.bullets[cat]
-    ]
-    if not gaps:
-        return [], []
-    missing = "及".join(name for _, name in gaps)
-    return [p for p, _ in gaps], [f"要点未提供{missing}，第五部分留有占位语句，请补充。"]
-
-
-def fee_statement(notes: Notes) -> tuple[str, list[str]]:
-    """What section 六 must add about 信息处理费 (see the module doc), and the notices about section 六."""
-    notices = []
-    if notes.unplaced:
-        notices.append(f"有{len(notes.unplaced)}条要点未能归类，已写入“六、其他需要报告的事项”，请核对。")
-    if any("信息处理费" in b or "收费" in b for b in notes.bullets[OTHER]):
-        return "", notices
-    return MISSING_FEE, [*notices, "要点未提及信息处理费，第六部分留有占位语句，请补充本年度收取信息处理费的情况。"]
