@@ -11,8 +11,9 @@ import docx
 import pytest
 
 from assistant.cli import main
+from assistant.compare import COPY_THRESHOLD, similarity
 from assistant.drafting import NotesConflict, NotesError, NotesIncomplete, draft
-from assistant.drafting.gate import COPY_THRESHOLD, fragment, gate, similarity
+from assistant.drafting.gate import fragment, gate
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, classify, parse_notes
 from assistant.drafting.offline import (
     MISSING_FEE,

@@ -37,6 +37,7 @@ RULE_NAMES: dict[str, str] = {
     "P-INCONSISTENT": "表四各组数字无法自洽",
     "P-ROW-MISSING": "表格缺少某行",
     "D-COPY": "照搬往年表述",
+    "D-FRAGMENT": "语句不完整",
     "UI-NOT-A-NUMBER": "填写的不是数字",
 }
 

@@ -7,11 +7,10 @@ import re
 from collections.abc import Collection
 
 from ..checks import check
+from ..compare import copied_sentences
 from ..report import Finding, Location, Report
 from ..textnums import sentences
 
-COPY_THRESHOLD = 0.6  # share of a drafted sentence's character 3-grams found in one of last year's
-COPY_MIN_CHARS = 20  # shorter sentences ("一是……") are formulaic and may repeat freely
 FRAGMENT_MIN_CHARS = 5  # an item shorter than this ("复议维持") has no room for a subject and a verb
 # What makes an item a fragment, with the reason shown to the user; tested on each item of a sentence
 # ("一是……；二是……" gives one item per enumerator).
@@ -32,43 +31,21 @@ _ITEM = re.compile(r"[一二三四五六七八九十]+是.*?(?=[一二三四五�
 _ENUM = re.compile(r"^[一二三四五六七八九十]+是")
 
 
-def _grams(text: str) -> set[str]:
-    chars = "".join(text.split())
-    return {chars[i : i + 3] for i in range(len(chars) - 2)}
-
-
-def similarity(new: str, old: str) -> float:
-    """Share of `new`'s character 3-grams that `old` contains, 0..1.
-
-    Unlike Jaccard this also catches a sentence copied from part of a longer old one.
-    """
-    grams = _grams(new)
-    return len(grams & _grams(old)) / len(grams) if grams else 0.0
-
-
 def copy_findings(report: Report, prior: Report, skip: Collection[str] = ()) -> list[Finding]:
-    """A warning for each drafted sentence too similar to one of last year's (D-COPY, "照搬往年表述").
-
-    Reports are compared sentence by sentence because crawled reports are one long paragraph.
-    `skip` holds sentences generated from the tables, whose wording is the same every year by design.
-    """
-    before = [s for s in sentences(prior.text) if len(s) >= COPY_MIN_CHARS]
-    findings = []
-    for heading, text in report.sections.items():
-        for sentence in sentences(text):
-            if len(sentence) < COPY_MIN_CHARS or any(sentence in s for s in skip):
-                continue
-            score = max((similarity(sentence, old) for old in before), default=0.0)
-            if score >= COPY_THRESHOLD:
-                findings.append(
-                    Finding(
-                        rule="D-COPY",
-                        severity="warning",
-                        message=f"照搬往年表述：“{sentence[:24]}……”与上年报告相似度{score:.0%}，请改写。",
-                        where=Location(section=heading),
-                    )
-                )
-    return findings
+    """A warning for each drafted sentence too similar to one of last year's (D-COPY, "照搬往年表述"), by the same
+    sentence comparison as `compare`. `skip` holds sentences generated from the tables (and the engine's own
+    opening), whose wording is the same every year by design."""
+    return [
+        Finding(
+            rule="D-COPY",
+            severity="warning",
+            message=f"照搬往年表述：“{c.sentence[:24]}……”与上年报告相似度{c.score:.0%}，请改写。",
+            where=Location(section=heading),
+        )
+        for heading, text in report.sections.items()
+        for c in copied_sentences(text, prior.text)
+        if not any(c.sentence in s for s in skip)
+    ]
 
 
 def items(sentence: str) -> list[str]:
