@@ -72,24 +72,67 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .checks import check
-    from .errors import CorpusError
 
-    report = _load(args.file)
+    if _is_batch(args):
+        return _check_batch(args)
+    report = _load(args.files[0])
     prior = _load(args.prior) if args.prior else None
     if prior is None and report.org and report.year:
         # last year's report of the same body from the corpus, when the data folder holds one
-        try:
-            corpus = _open_corpus(load_settings())
-            prior = corpus.get_report(report.org, report.year - 1) if corpus else None  # type: ignore[attr-defined]
-        except CorpusError as exc:
-            print(f"未能从语料库取得上一年度报告（{exc}），跳过跨年度核对", file=sys.stderr)
+        corpus = _open_corpus(load_settings())
+        prior = corpus.get_report(report.org, report.year - 1) if corpus else None  # type: ignore[attr-defined]
     findings = check(report, prior, every_cell=args.json)
     ok = not any(f.severity == "error" for f in findings)
     if args.json:
         _dump({"ok": ok, "findings": [f.model_dump() for f in findings]})
     else:
-        print(format_findings(findings, args.file))
+        print(format_findings(findings, args.files[0]))
     return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def _is_batch(args: argparse.Namespace) -> bool:
+    """Several files, a folder, a .zip or a --report: review as a batch, each report against last year's."""
+    first = Path(args.files[0])
+    return len(args.files) > 1 or bool(args.report) or first.is_dir() or first.suffix.lower() == ".zip"
+
+
+def _check_batch(args: argparse.Namespace) -> int:
+    """Exit 1 when any report has errors, else 2 when a file could not be read, else 0."""
+    from .review import main_problem, review
+    from .review_export import write_report
+
+    if args.prior:
+        raise InputError("批量审查时每份报告自动与同一机关的上一年度报告比对，不能再用 --prior")
+    out = output_path(args.report, (".xlsx", ".html"), ".xlsx 或 .html") if args.report else None
+    corpus = _open_corpus(load_settings())
+    results = _with_progress(lambda progress: review(args.files, corpus=corpus, progress=progress), "审查")
+    if args.json:
+        _dump([result.to_json() for result in results])
+    else:
+        for r in results:
+            head = f"{r.report.org}{r.report.year or ''}年" if r.report else "无法读取"
+            counts = f"错误 {r.errors}，警告 {r.warnings}；" if r.report else ""
+            print(f"{r.source.name}：{head}，{counts}{main_problem(r)}")
+        print(f"共 {len(results)} 个文件，{sum(r.errors > 0 for r in results)} 份有错误。")
+    if out is not None:
+        print(f"已写入审查结果：{write_report(results, out)}")
+    if any(r.errors for r in results):
+        return EXIT_FINDINGS
+    return EXIT_USAGE if any(r.error for r in results) else EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare, summary_lines, write_comparison
+
+    out = output_path(args.output, (".html", ".docx"), ".html 或 .docx") if args.output else None
+    comparison = compare(_load(args.old), _load(args.new))
+    if args.json:
+        _dump(comparison.to_json())
+    else:
+        print("\n".join(summary_lines(comparison)))
+    if out is not None:
+        print(f"已写入对比结果：{write_comparison(comparison, out)}")
+    return EXIT_OK
 
 
 def _open_corpus(settings: Settings) -> object | None:
@@ -200,21 +243,21 @@ def cmd_tables_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _with_progress(run: Callable[[Callable[[int, int, str], None]], Any]) -> Any:
-    """An indexing run with a progress bar and the skipped files on stderr; its summary."""
+def _with_progress(run: Callable[[Callable[[int, int, str], None]], Any], desc: str = "索引") -> Any:
+    """A long run with a progress bar on stderr; what it returns (an index summary's skipped files are listed)."""
     from tqdm import tqdm
 
-    with tqdm(desc="索引", unit="份", file=sys.stderr) as bar:
+    with tqdm(desc=desc, unit="份", file=sys.stderr) as bar:
 
         def progress(done: int, total: int, name: str) -> None:
             bar.total = total
             bar.set_postfix_str(name)
             bar.update(done - bar.n)
 
-        summary = run(progress)
-    for source, reason in summary.failed:
+        result = run(progress)
+    for source, reason in getattr(result, "failed", ()):
         print(f"已跳过 {source}：{reason}", file=sys.stderr)
-    return summary
+    return result
 
 
 def _index(corpus: Any, paths: list[str | Path]) -> Any:
@@ -265,7 +308,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "parse": (cmd_parse, "解析一份年度报告，输出结构化内容"),
-    "check": (cmd_check, "校验年度报告的统计表和正文数字"),
+    "check": (cmd_check, "校验年度报告的统计表和正文数字；给出多个文件、文件夹或 .zip 时批量审查"),
+    "compare": (cmd_compare, "把本年报告与上一年度报告对比：数字变化、结转、照搬的句子、不再提到的工作"),
     "draft": (cmd_draft, "根据工作要点和统计表起草年度报告并校验"),
     "tables-template": (cmd_tables_template, "生成表二、表三、表四的 Excel 填报模板（用于 draft --tables）"),
     "index": (cmd_index, "把往年报告（文件或文件夹）加入语料库，增量更新"),
@@ -299,9 +343,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="报告文件（.pdf/.docx/.html/.txt/.md）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     c = sub.add_parser("check", help=COMMANDS["check"][1])
-    c.add_argument("file", help="报告文件（.pdf/.docx/.html/.txt/.md）")
-    c.add_argument("--prior", help="上一年度的报告，用于跨年度核对")
+    c.add_argument("files", nargs="+", metavar="FILE", help="报告文件（.pdf/.docx/.html/.txt/.md）、文件夹或 .zip")
+    c.add_argument("--prior", help="上一年度的报告，用于跨年度核对（只查一份报告时）")
+    c.add_argument("--report", metavar="OUT", help="批量审查结果写入 .xlsx 工作簿或 .html 网页")
     c.add_argument("--json", action="store_true", help="以 JSON 输出")
+    m = sub.add_parser("compare", help=COMMANDS["compare"][1])
+    m.add_argument("old", help="上一年度的报告")
+    m.add_argument("new", help="本年度的报告")
+    m.add_argument("--json", action="store_true", help="以 JSON 输出")
+    m.add_argument("-o", "--output", help="对比结果写入 .html 或 .docx")
     d = sub.add_parser("draft", help=COMMANDS["draft"][1])
     d.add_argument("notes", help="工作要点文件（.md/.txt/.docx）")
     d.add_argument("--tables", help="统计表（本工具生成的 .xlsx 模板，或 parse --json 的 .json）")

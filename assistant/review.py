@@ -50,6 +50,20 @@ class Reviewed:
     prior: str = ""  # the source name of last year's report it was checked against
     duplicate_of: str = ""
 
+    def to_json(self) -> dict:
+        """One result of `check --json` on a batch."""
+        report = self.report
+        return {
+            "source": self.source.name,
+            "org": report.org if report else None,
+            "year": report.year if report else None,
+            "ok": report is not None and not self.errors,
+            "error": self.error or None,
+            "prior": self.prior or None,
+            "duplicate_of": self.duplicate_of or None,
+            "findings": [f.model_dump() for f in self.findings],
+        }
+
     @property
     def errors(self) -> int:
         return sum(f.severity == "error" for f in self.findings)

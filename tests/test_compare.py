@@ -70,3 +70,19 @@ def test_written_as_a_page_or_a_document(pair, tmp_path, suffix):
         else "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     )
     assert "与上年报告对比" in text and "与上年相比有变化的数字" in text
+
+
+def test_compare_command(reports, tmp_path, capsys):
+    import json
+
+    from assistant.cli import main
+
+    out = tmp_path / "对比.html"
+    assert main(["compare", str(reports / "pingtan-2024.txt"), str(reports / "pingtan-2025.txt"), "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "与上年相比有变化的数字 55 项（共比对 197 项）。" and lines[-1] == f"已写入对比结果：{out}"
+    assert main(["compare", str(reports / "pingtan-2021.txt"), str(reports / "pingtan-2022.txt"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"old", "new", "figures", "carryover", "sections", "missing_topics"}
+    assert all(c["agrees"] for c in data["carryover"])
+    assert main(["compare", str(reports / "pingtan-2021.txt"), str(tmp_path / "missing.txt")]) == 2

@@ -23,6 +23,7 @@ EXIT_CODES = {
     "ask": {0, 2},
     "draft": {0, 1, 2},
     "tables-template": {0, 2},
+    "compare": {0, 2},
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -35,7 +36,9 @@ def readme_commands() -> dict[str, set[int]]:
     table = {}
     for row in rows:
         command, _, codes = (cell.strip() for cell in row.strip("|").split("|"))
-        table[command.strip("`").split()[0]] = {int(code) for code in re.findall(r"(?<![\d.])\d(?![\d.])", codes)}
+        name = command.strip("`").split()[0]
+        found = {int(code) for code in re.findall(r"(?<![\d.])\d(?![\d.])", codes)}
+        table[name] = table.get(name, set()) | found  # a command may have a row per form (check: one, a batch)
     return table
 
 

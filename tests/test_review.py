@@ -179,3 +179,34 @@ def test_pdfs_are_parsed_in_worker_processes_with_the_same_result(tmp_path, repo
     # in name order the copy comes first ("-" sorts before "."), so the other file is its duplicate
     assert [Path(r.source.name).name for r in spread] == ["淮安市-2024-副本.pdf", "淮安市-2024.pdf"]
     assert spread[0].duplicate_of == "" and Path(spread[1].duplicate_of).name == "淮安市-2024-副本.pdf"
+
+
+def test_check_command_reviews_a_folder_and_writes_the_workbook(batch, tmp_path, capsys, monkeypatch):
+    from assistant.cli import main
+
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))  # no corpus: pairs come from the batch
+    out = tmp_path / "结果.xlsx"
+    code = main(["check", str(batch), "--report", str(out)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1  # the published errors of pingtan-2020 and weishi, and the mutated copy
+    assert lines[-1] == f"已写入审查结果：{out}" and lines[-2] == "共 9 个文件，3 份有错误。"
+    assert openpyxl.load_workbook(out).sheetnames == list(SHEETS)
+
+
+def test_check_command_batch_json_and_exit_codes(reports, tmp_path, capsys, monkeypatch):
+    import json
+
+    from assistant.cli import main
+
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    code = main(["check", str(reports / "pingtan-2021.txt"), str(tmp_path / "scan.pdf"), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 2  # no report with errors, one file unreadable
+    assert [(Path(d["source"]).name, d["ok"], d["error"] is None) for d in data] == [
+        ("pingtan-2021.txt", True, True),
+        ("scan.pdf", False, False),
+    ]
+    assert main(["check", str(reports / "pingtan-2021.txt"), str(reports / "pingtan-2022.txt")]) == 0
+    assert main(["check", str(reports), "--report", str(tmp_path / "out.csv")]) == 2
+    assert "输出文件须为 .xlsx 或 .html" in capsys.readouterr().err
