@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .cells import Number, format_number
-from .errors import ExportError
+from .export import write_as
 from .labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_COLUMNS
 from .report import Report
 from .tables import Location, grids, t3_cell
@@ -170,15 +171,8 @@ FIGURE_HEAD = ("位置", "上年", "本年", "增减", "增减幅度")
 
 def write_comparison(comparison: Comparison, path: str | Path) -> Path:
     """The comparison as a self-contained .html page or a .docx, by the file's suffix."""
-    path = Path(path)
-    writer = {".html": _write_html, ".docx": _write_docx}.get(path.suffix.lower())
-    if writer is None:
-        raise ExportError(f"对比结果只能写成 .html 或 .docx：{path.name}")
-    try:
-        writer(comparison, path)
-    except OSError as exc:
-        raise ExportError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
-    return path
+    writers = {".html": _write_html, ".docx": _write_docx}
+    return write_as(path, {s: partial(w, comparison) for s, w in writers.items()}, "对比结果 .html 或 .docx")
 
 
 def summary_lines(comparison: Comparison) -> list[str]:

@@ -14,6 +14,7 @@ font) fall back through the document's font table: each official font declares a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .cells import format_number
@@ -133,6 +134,19 @@ TABLE_FONT_SIZE = {"table2": SIZE_4, "table3": SIZE_5, "table4": SIZE_5}
 RED = "C00000"
 
 _H2 = re.compile(r"^（[一二三四五六七八九十]+）")
+
+
+def write_as(path: str | Path, writers: dict[str, Callable[[Path], None]], kinds: str) -> Path:
+    """Write a file with the writer its suffix picks; a wrong suffix or an unwritable path is an ExportError."""
+    path = Path(path)
+    writer = writers.get(path.suffix.lower())
+    if writer is None:
+        raise ExportError(f"只能写成 {kinds}：{path.name}")
+    try:
+        writer(path)
+    except OSError as exc:
+        raise ExportError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+    return path
 
 
 class _DocxWriter:

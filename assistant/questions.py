@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .labels import T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_GROUP_TOTALS
+from .textnums import chinese_number
 
 if TYPE_CHECKING:
     from .corpus import Corpus
@@ -127,7 +128,6 @@ SHARE_CUES = re.compile(r"比例|占比|比重|百分比|百分之|所占|(?:公
 FOLLOW_UP = re.compile(r"^(?:那|那么|还有|再看|同样|换成)|呢[？?。]?$")
 _TOP = re.compile(r"前\s*([一二两三四五六七八九十\d]+)")
 _CLAUSES = re.compile(r"[？?，,；;。！!]|以及|还有|另外")
-_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _RECENT = re.compile(r"(?:近|最近|过去)\s*([一二两三四五六七八九十\d]+)\s*年")
 _RELATIVE = {"大前年": 3, "前年": 2, "去年": 1, "上一?年": 1, "今年": 0, "本年": 0}
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -258,7 +258,7 @@ def named_orgs(question: str, orgs: list[str]) -> list[str]:
 
 
 def _number(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMERALS.get(word, 0)
+    return int(word) if word.isdigit() else chinese_number(word) or 0
 
 
 def _years(question: str, today: int | None, told: bool) -> tuple[set[int], str]:

@@ -7,11 +7,12 @@ parsed 表三/表四 figures of all reports side by side.
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 
 from .cells import format_number
 from .checks.names import rule_name
-from .errors import ExportError
+from .export import write_as
 from .labels import T3_ROWS, T4_COLUMNS
 from .report import SEVERITY_ZH
 from .review import Reviewed, main_problem
@@ -64,15 +65,8 @@ def figure_rows(results: list[Reviewed]) -> list[list[object]]:
 
 def write_report(results: list[Reviewed], path: str | Path) -> Path:
     """The batch as .xlsx or .html, chosen by the file's suffix."""
-    path = Path(path)
-    writer = {".xlsx": _write_xlsx, ".html": _write_html}.get(path.suffix.lower())
-    if writer is None:
-        raise ExportError(f"审查结果只能写成 .xlsx 或 .html：{path.name}")
-    try:
-        writer(results, path)
-    except OSError as exc:
-        raise ExportError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
-    return path
+    writers = {".xlsx": _write_xlsx, ".html": _write_html}
+    return write_as(path, {suffix: partial(w, results) for suffix, w in writers.items()}, "审查结果 .xlsx 或 .html")
 
 
 def _write_xlsx(results: list[Reviewed], path: Path) -> None:

@@ -1,7 +1,9 @@
-"""Numbers in Chinese report text: sentences, quantities with their unit words, normalised numbers.
+"""Numbers in Chinese report text: sentences, quantities with their unit words, normalised numbers, and the
+value of a number written in Chinese numerals.
 
 Shared by the checker (narrative vs tables, "其中" parts vs wholes) and by drafting's faithfulness
-guard, so both read numbers the same way. Only arabic numerals are read; 中文数字 such as "三件" are not.
+guard, so both read numbers the same way. `quantities` reads arabic numerals only ("三件" is not a quantity
+to the checker); `chinese_number` gives a Chinese numeral's value to the guard and the question parser.
 """
 
 from __future__ import annotations
@@ -131,3 +133,28 @@ def numbers_in(text: str) -> set[str]:
     too); 万/亿 multiply, "%" is dropped ("100%" → "100").
     """
     return {format_number(_value(m)) for m in _NUMBER.finditer(text)}
+
+
+# ── Chinese numerals ────────────────────────────────────────────────────────────────────────
+
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10_000, "亿": 100_000_000}
+CHINESE_NUMERALS = "".join([*_CN_DIGIT, *_CN_UNIT, *_CN_BIG])
+
+
+def chinese_number(numeral: str) -> int | None:
+    """A Chinese numeral's value: 三 → 3, 十二 → 12, 一百零五 → 105, 三千 → 3000, 二〇二四 → 2024."""
+    if all(ch in _CN_DIGIT for ch in numeral):
+        return int("".join(str(_CN_DIGIT[ch]) for ch in numeral)) if len(numeral) > 1 else _CN_DIGIT[numeral]
+    total, section, digit = 0, 0, None
+    for ch in numeral:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        elif ch in _CN_UNIT:
+            section += (1 if digit is None else digit) * _CN_UNIT[ch]
+            digit = None
+        elif ch in _CN_BIG:
+            total += (section + (digit or 0)) * _CN_BIG[ch]
+            section, digit = 0, None
+    return total + section + (digit or 0)

@@ -150,7 +150,7 @@ def test_markup_in_a_report_never_reaches_the_page(tmp_path, reports):
 def test_wrong_output_suffix_is_refused(results, tmp_path):
     from assistant.errors import ExportError
 
-    with pytest.raises(ExportError, match="只能写成 .xlsx 或 .html"):
+    with pytest.raises(ExportError, match="只能写成 审查结果 .xlsx 或 .html"):
         write_report(results, tmp_path / "r.csv")
 
 

@@ -58,3 +58,10 @@ def test_unwrap_joins_pdf_hard_wraps_but_keeps_headings_and_drops_page_numbers()
         "一、总体情况",
         "2024 年",
     ]
+
+
+def test_chinese_numerals_read_by_the_guard_and_by_questions():
+    from assistant.textnums import chinese_number
+
+    cases = {"三": 3, "十二": 12, "一百零五": 105, "三千": 3000, "二〇二四": 2024, "两万五千": 25000, "十": 10}
+    assert {text: chinese_number(text) for text in cases} == cases

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..cells import format_number
 from ..labels import PARTS, SECTIONS
-from ..textnums import numbers_in, quantities
+from ..textnums import CHINESE_NUMERALS, chinese_number, numbers_in, quantities
 
 # Characters that exist only in traditional script (each differs from its simplified form).
 TRADITIONAL = frozenset(
@@ -45,14 +45,11 @@ SUPPORT = 0.4  # share of a clause's character pairs the notes, the tables' sent
 SUPPORT_MIN_CHARS = 6  # shorter clauses are judged by their numbers only
 NOTE_COVERAGE = 0.34  # share of a bullet's character pairs that must appear in the text for its fact to count as kept
 
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _MEASURES = (
     "人次|条次|个次|件次|家次|件|条|次|个|篇|期|场|项|家|份|户|人|名|起|宗|批|类|部|套|本|册|张|幅|天|所|位|轮|处|座|支|"
     "节|堂|届|周|成|余|多|年"
 )
-_CN_NUMBER = re.compile(r"(?P<pct>百分之)?(?P<num>[零〇一二两三四五六七八九十百千万亿]+)(?P<unit>" + _MEASURES + r")?")
+_CN_NUMBER = re.compile(rf"(?P<pct>百分之)?(?P<num>[{CHINESE_NUMERALS}]+)(?P<unit>" + _MEASURES + r")?")
 _CONTROL_KEEP = "\n"
 _BLOCK_TAGS = re.compile(r"<(script|style|iframe|object)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
@@ -80,23 +77,6 @@ def clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _cn_value(numeral: str) -> int | None:
-    """A Chinese numeral's value: 三 → 3, 十二 → 12, 一百零五 → 105, 三千 → 3000, 二〇二四 → 2024."""
-    if all(ch in _CN_DIGIT for ch in numeral):
-        return int("".join(str(_CN_DIGIT[ch]) for ch in numeral)) if len(numeral) > 1 else _CN_DIGIT[numeral]
-    total, section, digit = 0, 0, None
-    for ch in numeral:
-        if ch in _CN_DIGIT:
-            digit = _CN_DIGIT[ch]
-        elif ch in _CN_UNIT:
-            section += (1 if digit is None else digit) * _CN_UNIT[ch]
-            digit = None
-        elif ch in _CN_BIG:
-            total += (section + (digit or 0)) * _CN_BIG[ch]
-            section, digit = 0, None
-    return total + section + (digit or 0)
-
-
 @dataclass(frozen=True)
 class Figure:
     """A number as the text states it (digits or Chinese numerals), with its unit and the words before it."""
@@ -121,7 +101,7 @@ def figures(text: str) -> list[Figure]:
         text = text.replace(slogan, "＿" * len(slogan))
     found = [Figure(format_number(q.value), q.unit, _noun_before(text, q.start), q.text) for q in quantities(text)]
     for m in _CN_NUMBER.finditer(text):
-        value = _cn_value(m.group("num"))
+        value = chinese_number(m.group("num"))
         unit = m.group("unit") or ""
         if value is None or text[max(0, m.start() - 1) : m.start()] == "第" or not (unit or m.group("pct")):
             continue
