@@ -38,7 +38,7 @@ from .labels import SECTIONS
 from .report import Finding, Report
 from .resources import bundled_corpus
 from .settings import Settings
-from .tables import Tables, grids
+from .tables import Location, Tables, grids
 
 BUNDLED_CORPUS = bundled_corpus()
 UNCHECKED = "未通过校验"
@@ -600,6 +600,7 @@ class Service:
         *,
         base: Report | None = None,
         base_rev: int | None = None,
+        writer: str = "",
         **more: Any,
     ) -> Saved:
         """Save an edited report as a new version. When `base_rev` is not the saved revision (another tab
@@ -611,11 +612,14 @@ class Service:
             conflicts: list[str] = []
             merged = base_rev is not None and base_rev != rev and theirs is not None and base is not None
             if merged:
-                report, conflicts = merge(base, report, theirs)  # type: ignore[arg-type]
+                mine = report
+                report, conflicts = merge(base, mine, theirs)  # type: ignore[arg-type]
+                merged = report_fields(report) != report_fields(mine)  # another save brought something in
             findings = self.check(report)
             if not self.drafts.valid(session_id):
                 return Saved(report, findings, rev, conflicts, merged)
             self._add_version(draft, report, label)
+            draft["writers"] = {**draft.get("writers", {}), writer: rev + 1}  # which browser tab saved last when
             self.drafts.save(
                 session_id,
                 {
@@ -627,6 +631,37 @@ class Service:
                 },
             )
             return Saved(report, findings, rev + 1, conflicts, merged)
+
+    def latest(self, session_id: str) -> Report | None:
+        return self.report_of(self.drafts.load(session_id)) if self.drafts.valid(session_id) else None
+
+    def set_cell(
+        self,
+        session_id: str,
+        cell: Location,
+        value: Any,
+        previous: Any,
+        template: str,
+        base_rev: int = 0,
+        tab: str = "",
+    ) -> Saved:
+        """One typed cell saved onto the latest draft. When the cell no longer holds what the user saw
+        (`previous`: another tab changed it meanwhile), the saved value stays and the cell is named; when
+        anything else was saved since `base_rev`, the result says so (the tab must redraw)."""
+        with self.drafts.lock:
+            report = self.latest(session_id) or blank_report(template)
+            current = report.cell(cell) if report.template == template else None
+            if report.template != template or (previous != current and value != current):
+                name = "报告格式" if report.template != template else cell.name()
+                draft = self.drafts.load(session_id)
+                return Saved(report, self.findings_of(draft), int(draft.get("rev", 0)), [name], merged=True)
+            updated = report.model_copy(deep=True)
+            updated.set(cell, value)
+            writers = self.drafts.load(session_id).get("writers", {}) if self.drafts.valid(session_id) else {}
+            saved = self.save(session_id, updated, "修改表格", writer=tab)
+            # only another tab's save makes this one redraw: its own saves still in flight do not
+            saved.merged = any(rev > base_rev for who, rev in writers.items() if who != tab)
+            return saved
 
     def save_chat(self, session_id: str, chat: list) -> None:
         if self.drafts.valid(session_id):

@@ -39,7 +39,17 @@ from assistant.tables import grids, t3_cell, t4_cell
 from assistant.web.app import LoginGuard, build_app, load
 from assistant.web.ask import AskTab, passage_html
 from assistant.web.chat import NEEDS_LLM, ChatTab, route
-from assistant.web.common import Page, doc_state, draft_html, failing_cells, guard, md_html, plain, render_html
+from assistant.web.common import (
+    Page,
+    doc_state,
+    draft_html,
+    failing_cells,
+    findings_in,
+    guard,
+    md_html,
+    plain,
+    render_html,
+)
 from assistant.web.edit import EditTab
 from assistant.web.settings import SettingsTab
 from assistant.web.tables import TablesTab, from_frames, grid_marks, to_frames, with_all_totals, with_zeros
@@ -147,7 +157,7 @@ def test_chat_drafts_checks_shows_replaces_and_needs_llm(web):
     assert history[-1]["content"] == NEEDS_LLM
 
     # autosaved: a reload of the page gets the same chat and draft back
-    loaded_sid, loaded, chat, *_ = load(web.svc)(sid)
+    loaded_sid, loaded, _, chat, *_ = load(web.svc)(sid)
     assert loaded_sid == sid and chat == history
     assert "培训不足，明年将组织专题培训。" in web.chat.show(loaded)
 
@@ -443,17 +453,17 @@ def test_blank_parts_filled_with_zero_then_every_total_computed(web, pingtan_202
 
 
 def test_fill_totals_names_what_it_left_alone(web, pingtan_2021):
-    t2, t3, t4 = (frame.astype(object) for frame in to_frames(pingtan_2021))
     first_result = t3_result_rows("2021")[0]
-    row = [r.text for r in T3_ROWS["2021"]].index(first_result)
-    t3.iloc[row, 2] = None  # （一）予以公开 × 商业企业 emptied
+    report = pingtan_2021.model_copy(deep=True)
+    report.set(t3_cell(first_result, 1), None)  # （一）予以公开 × 商业企业 emptied
     sid = web.svc.drafts.new_session_id()
+    web.svc.save(sid, report, "修改表格")
     with pytest.warns(UserWarning, match="空白不等于 0") as caught:
-        doc = web.tables.fill_totals(t2, t3, t4, sid, {})
+        doc = web.tables.fill_totals(sid, {})
     assert f"表三「{first_result}」行「总计」列（1 个组成项空白）" in str(caught[0].message)
-    saved = web.svc.report_of(web.svc.drafts.load(sid))
+    saved = web.svc.latest(sid)
     assert saved.table3[first_result][-1] == pingtan_2021.table3[first_result][-1]
-    assert saved == web.tables.page.svc.report_of(web.svc.drafts.load(sid)) and doc["rev"] == 1
+    assert doc["rev"] == 2 and [v["label"] for v in web.svc.versions(sid)] == ["计算合计", "修改表格"]
 
 
 def test_failing_cells_are_marked_in_the_grid_being_edited(web, pingtan_2021):
@@ -468,15 +478,39 @@ def test_failing_cells_are_marked_in_the_grid_being_edited(web, pingtan_2021):
     assert grid_marks([], "2021") == ""
 
 
-def test_grid_edits_are_not_redrawn_under_the_typing_user(web, pingtan_2021):
+def _typed(row: int, col: int, value: str, previous: str) -> SimpleNamespace:
+    """What gradio's grid sends when a cell is left after typing (gr.EditData)."""
+    return SimpleNamespace(index=(row, col), value=value, previous_value=previous)
+
+
+def test_a_typed_cell_is_saved_alone_and_the_grid_is_not_redrawn(web, pingtan_2021):
     sid = web.svc.drafts.new_session_id()
-    t2, t3, t4 = (frame.astype(object) for frame in to_frames(pingtan_2021))
-    t3.iloc[0, 1] = 999
-    doc = web.tables.edited(t2, t3, t4, sid, {})
+    first = web.svc.save(sid, pingtan_2021, "导入表格")
+    doc = doc_state(sid, first.report, first.findings, first.rev)
+    edit = web.tables._cell_editor("table3")
+    doc = edit(_typed(0, 1, "999", str(pingtan_2021.cell(t3_cell(T3_NEW, 0)))), sid, doc)
+    assert web.svc.latest(sid).cell(t3_cell(T3_NEW, 0)) == 999
     template, *grids_shown, marks, check = web.tables.show(doc)
     assert grids_shown == [gr.skip()] * 3 and 'td class="num bad"' in check and marks
     reloaded = web.tables.show({**doc, "origin": ""})
     assert reloaded[2]["value"].iloc[0, 1] == 999 and reloaded[2]["row_count"] == (len(T3_ROWS["2021"]), "fixed")
+    # a label cell is no input; a word is a finding, not a saved value
+    assert edit(_typed(0, 0, "改了标签", T3_NEW), sid, doc) == gr.skip()
+    doc = edit(_typed(2, 3, "十二", "0"), sid, doc)
+    assert web.svc.latest(sid).cell(t3_cell(T3_ROWS["2021"][2].text, 2)) is None
+    assert findings_in(doc)[0].message == f"表三「{T3_ROWS['2021'][2].text}」行「科研机构」列：“十二”不是数字"
+
+
+def test_a_cell_another_tab_changed_keeps_the_earlier_value(web, pingtan_2021):
+    sid = web.svc.drafts.new_session_id()
+    first = web.svc.save(sid, pingtan_2021, "导入表格")
+    stale = doc_state(sid, first.report, first.findings, first.rev)
+    edit = web.tables._cell_editor("table3")
+    old = str(pingtan_2021.cell(t3_cell(T3_NEW, 0)))
+    edit(_typed(0, 1, "7", old), sid, stale)  # the first tab
+    with pytest.warns(UserWarning, match="另一个窗口同时修改了表三「一、本年新收政府信息公开申请数量」行「自然人」列"):
+        doc = edit(_typed(0, 1, "8", old), sid, stale)  # the second tab saw the old value
+    assert web.svc.latest(sid).cell(t3_cell(T3_NEW, 0)) == 7 and doc["origin"] == ""  # redrawn with the 7
 
 
 def test_section_findings_wait_for_a_narrative(web):
@@ -774,10 +808,8 @@ def test_a_bug_in_a_handler_is_logged_and_named_an_internal_error(web, monkeypat
     monkeypatch.setattr(web.svc, "check", broken)
     monkeypatch.setattr(web.svc, "ask", broken)
     expected = f"内部错误：TypeError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
-    for handler, n in (
-        (lambda: web.tables.export_report(doc_state(sid, blank_report(), [], 0)), 2),
-        (lambda: web.tables.fill_totals(None, None, None, sid, {}), 1),
-    ):
+    web.svc.drafts.save(sid, {"report": blank_report().model_dump(mode="json")})
+    for handler, n in ((lambda: web.tables.export_report(sid), 2), (lambda: web.tables.fill_totals(sid, {}), 1)):
         with pytest.warns(UserWarning, match=expected.split("。")[0]):
             guard(web.svc, handler, n)()
     with pytest.warns(UserWarning, match="内部错误"):  # a generator handler (the chat) the same way

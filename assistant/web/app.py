@@ -9,6 +9,7 @@ draft back and two users never share one. Each browser tab holds the revision of
 from __future__ import annotations
 
 import hmac
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from ..service import BUNDLED_CORPUS, Service, findings_json, summary_json
 from ..settings import Settings
 from .ask import AskTab
 from .chat import ChatTab, proposal_view
-from .common import CSS, THEME, Page, doc_state, guard, path_of, upload_name, warn
+from .common import CSS, THEME, TOAST_JS, Page, doc_state, guard, path_of, upload_name, warn
 from .corpus import CorpusTab
 from .edit import EditTab
 from .review import ReviewTab
@@ -118,7 +119,8 @@ def load(svc: Service) -> Callable:
             warn(notice)
             draft = svc.drafts.load(session_id)
         doc = doc_state(session_id, svc.report_of(draft), svc.findings_of(draft), int(draft.get("rev", 0)))
-        return session_id, doc, draft.get("chat", []), *proposal_view(svc.pending(session_id))
+        tab = secrets.token_hex(8)
+        return session_id, doc, tab, draft.get("chat", []), *proposal_view(svc.pending(session_id))
 
     return on_load
 
@@ -138,7 +140,8 @@ def build_app(svc: Service) -> gr.Blocks:
     with gr.Blocks(title="年报助手") as demo:
         for name in ("draft", "check", "ask", "index", "saved_draft"):
             gr.api(api_error(svc, getattr(api, name)), api_name=name)
-        page = Page(svc, gr.BrowserState("", storage_key="nianbao-session", secret=svc.browser_secret()), gr.State({}))
+        session = gr.BrowserState("", storage_key="nianbao-session", secret=svc.browser_secret())
+        page = Page(svc, session, gr.State({}), gr.State(""))
         gr.Markdown("## 年报助手 · 政府信息公开工作年度报告")
         status = gr.Markdown(svc.status, elem_classes="nb-status", elem_id="index-status")
         timer = gr.Timer(1.0)
@@ -154,7 +157,7 @@ def build_app(svc: Service) -> gr.Blocks:
         for tab in (chat, upload, edit, tables):
             page.doc.change(guard(svc, tab.show, len(tab.views)), inputs=[page.doc], outputs=tab.views, **PRIVATE)
 
-        loaded = [page.session, page.doc, chat.chatbot, chat.proposal, chat.proposal_box]
+        loaded = [page.session, page.doc, page.tab, chat.chatbot, chat.proposal, chat.proposal_box]
         demo.load(guard(svc, load(svc), len(loaded)), inputs=[page.session], outputs=loaded, **PRIVATE)
         demo.load(guard(svc, settings.view, 5), outputs=settings.view_outputs, **PRIVATE)
         demo.load(guard(svc, corpus.listing, 3), outputs=corpus.listing_outputs, **PRIVATE)
@@ -191,6 +194,7 @@ def serve(
         quiet=quiet,
         theme=THEME,
         css=CSS,
+        js=TOAST_JS,
         footer_links=[],  # the footer is in English; the named endpoints are documented in the README
         max_file_size=MAX_BYTES,  # gradio refuses a giant upload before it is read into memory
     )

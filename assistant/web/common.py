@@ -63,6 +63,19 @@ table.nb-t td.warn,.nb-text mark.warn{background:#fff3c4}
 }
 """
 
+# gradio's toast header is its type in English ("Info", "Warning", "Error"): rewritten in Chinese as it appears
+TOAST_JS = """() => {
+  const zh = {info: "提示", warning: "注意", error: "错误", success: "完成"};
+  const fix = () => document.querySelectorAll(".toast-title").forEach((el) => {
+    const kind = [...el.classList].find((c) => c in zh);
+    const text = el.firstChild;
+    if (kind && text && text.nodeType === Node.TEXT_NODE && text.textContent.trim() !== zh[kind]) {
+      text.textContent = zh[kind] + " ";
+    }
+  });
+  new MutationObserver(fix).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
 # the checker's rule codes as a reader names them; the code itself only in the tooltip
 RULE_NAMES = {
     "TABLE-MISSING": "统计表缺失或不完整",
@@ -303,7 +316,7 @@ def saved_state(svc: Service, session_id: str, saved: Any, origin: str = "") -> 
     """The state after a save; tells the user when another tab's changes were merged in."""
     if saved.conflicts:
         warn(f"另一个窗口同时修改了{'、'.join(saved.conflicts[:5])}：已保留先保存的内容，并载入最新草稿。")
-    elif saved.merged:
+    elif saved.merged and origin != "grid":
         info("已与另一个窗口保存的修改合并。")
     return doc_state(session_id, saved.report, saved.findings, saved.rev, "" if saved.merged else origin)
 
@@ -399,6 +412,7 @@ class Page:
     svc: Service
     session: Any  # gr.BrowserState: the session id, kept in localStorage
     doc: Any  # gr.State: see doc_state
+    tab: Any = None  # gr.State: this browser tab's id, to tell its own saves from another tab's
 
 
 class Tab:

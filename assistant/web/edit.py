@@ -50,7 +50,7 @@ class EditTab(Tab):
         for i, box in enumerate(self.boxes):
             on(
                 page.svc,
-                [box.input],
+                [box.change],  # gradio 6 sends no .input from these boxes; a redraw is told apart below
                 self._editor(i),
                 [box, page.session, page.doc],
                 [page.doc],
@@ -78,10 +78,12 @@ class EditTab(Tab):
 
         def edited(text: str, session_id: str, doc: dict) -> dict:
             """One section's text saved (merged with another tab's save) and the draft re-checked."""
-            base = report_in(doc)
-            report = with_section(base or blank_report(), heading, text or "")
+            base = report_in(doc) or blank_report()
+            if (text or "") == base.sections.get(heading, ""):  # the box was redrawn, not typed in
+                return gr.skip()
+            report = with_section(base, heading, text or "")
             svc = self.page.svc
-            saved = svc.save(session_id, report, "编辑正文", base=base, base_rev=doc.get("rev") if base else None)
+            saved = svc.save(session_id, report, "编辑正文", base=base, base_rev=int(doc.get("rev", 0)))
             return saved_state(svc, session_id, saved, origin="section")
 
         edited.__name__ = f"edit_section_{index}"

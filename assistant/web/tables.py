@@ -210,23 +210,26 @@ class TablesTab(Tab):
 
     def wire(self) -> None:
         page, svc = self.page, self.page.svc
-        grids = [self.t2, self.t3, self.t4, page.session, page.doc]
-        hidden = {"show_progress": "hidden"}
-        on(
-            svc,
-            [g.input for g in (self.t2, self.t3, self.t4)],
-            self.edited,
-            grids,
-            [page.doc],
-            trigger_mode="always_last",
-            **hidden,
-        )
-        on(svc, [self.totals.click], self.fill_totals, grids, [page.doc])
-        on(svc, [self.zeros.click], self.fill_zeros, grids, [page.doc])
-        on(svc, [self.template.input], self.switch_template, [self.template, page.session, page.doc], [page.doc])
-        on(svc, [self.upload.upload], self.import_tables, [self.upload, page.session, page.doc], [page.doc])
-        on(svc, [self.export.click], self.export_report, [page.doc], [self.docx, self.md])
-        on(svc, [self.export_xlsx.click], self.export_tables, [page.doc], [self.xlsx])
+        # one queue for every change of the tables, so a click on 计算合计 lands after the cell typed before it
+        serial: dict = {"concurrency_id": "table-edits", "concurrency_limit": 1}
+        for name, grid in (("table2", self.t2), ("table3", self.t3), ("table4", self.t4)):
+            on(
+                svc,
+                [grid.edit],
+                self._cell_editor(name),
+                [page.session, page.doc, page.tab],
+                [page.doc],
+                show_progress="hidden",
+                trigger_mode="multiple",  # every typed cell is its own save: none may be dropped while one runs
+                **serial,
+            )
+        state = [page.session, page.doc]
+        on(svc, [self.totals.click], self.fill_totals, state, [page.doc], **serial)
+        on(svc, [self.zeros.click], self.fill_zeros, state, [page.doc], **serial)
+        on(svc, [self.template.input], self.switch_template, [self.template, *state], [page.doc], **serial)
+        on(svc, [self.upload.upload], self.import_tables, [self.upload, *state], [page.doc], **serial)
+        on(svc, [self.export.click], self.export_report, [page.session], [self.docx, self.md])
+        on(svc, [self.export_xlsx.click], self.export_tables, [page.session], [self.xlsx])
 
     def show(self, doc: dict) -> tuple:
         report = report_in(doc) or blank_report()
@@ -244,45 +247,63 @@ class TablesTab(Tab):
     def svc(self) -> Service:
         return self.page.svc
 
-    def _save(
-        self, report: Report, label: str, session_id: str, doc: dict, bad: list[Finding], origin: str = ""
-    ) -> dict:
-        base = report_in(doc)
-        saved = self.svc.save(session_id, report, label, base=base, base_rev=doc.get("rev") if base else None)
-        saved.findings = bad + saved.findings
-        return saved_state(self.svc, session_id, saved, origin)
+    def _latest(self, session_id: str, doc: dict, template: str | None = None) -> Report:
+        """What the tables act on: the latest saved draft (typed cells are saved one by one)."""
+        return self.svc.latest(session_id) or report_in(doc) or blank_report(template or "2021")
 
-    def _edited(self, t2: Any, t3: Any, t4: Any, doc: dict) -> tuple[Report, list[Finding]]:
-        return from_frames(report_in(doc) or blank_report(), t2, t3, t4)
+    def _save(self, report: Report, label: str, session_id: str) -> dict:
+        return saved_state(self.svc, session_id, self.svc.save(session_id, report, label))
 
-    def edited(self, t2: Any, t3: Any, t4: Any, session_id: str, doc: dict) -> dict:
-        """Grids → the session's draft: the cells that changed are saved and checked at once."""
-        report, bad = self._edited(t2, t3, t4, doc)
-        return self._save(report, "修改表格", session_id, doc, bad, origin="grid")
+    def _cell_editor(self, editor: str) -> Any:
+        def edited(evt: gr.EditData, session_id: str, doc: dict, tab: str = "") -> dict:
+            """One typed cell saved at once (never the whole grid, which may be older than the draft)."""
+            template = (report_in(doc) or blank_report()).template
+            cells = {(e, r, c): cell for e, r, c, cell in editor_cells(template)}
+            row, col = evt.index  # type: ignore[misc]
+            cell = cells.get((editor, row, col))
+            if cell is None:  # a label: nothing to save
+                return gr.skip()
+            kind = column_kind(template, cell)
+            bad: list[Finding] = []
+            try:
+                value = parse_cell(evt.value, kind)
+            except CellError as exc:
+                bad.append(
+                    Finding(rule="UI-NOT-A-NUMBER", severity="error", message=f"{cell.name()}：{exc}", where=cell)
+                )
+                value = None
+            try:
+                previous = parse_cell(evt.previous_value, kind)
+            except CellError:
+                previous = None
+            saved = self.svc.set_cell(session_id, cell, value, previous, template, int(doc.get("rev", 0)), tab or "")
+            saved.findings = bad + saved.findings
+            return saved_state(self.svc, session_id, saved, origin="grid")
 
-    def fill_totals(self, t2: Any, t3: Any, t4: Any, session_id: str, doc: dict) -> dict:
-        report, bad = self._edited(t2, t3, t4, doc)
-        report, skipped = with_all_totals(report)
+        edited.__name__ = f"edit_{editor}"
+        return edited
+
+    def fill_totals(self, session_id: str, doc: dict) -> dict:
+        report, skipped = with_all_totals(self._latest(session_id, doc))
         if skipped:
             warn(totals_notice(skipped))
-        return self._save(report, "计算合计", session_id, doc, bad)
+        return self._save(report, "计算合计", session_id)
 
-    def fill_zeros(self, t2: Any, t3: Any, t4: Any, session_id: str, doc: dict) -> dict:
-        report, bad = self._edited(t2, t3, t4, doc)
-        report, _ = with_all_totals(with_zeros(report))
+    def fill_zeros(self, session_id: str, doc: dict) -> dict:
+        report, _ = with_all_totals(with_zeros(self._latest(session_id, doc)))
         info("空白单元格已填 0，合计已重新计算。")
-        return self._save(report, "空白填0", session_id, doc, bad)
+        return self._save(report, "空白填0", session_id)
 
     def switch_template(self, template: str, session_id: str, doc: dict) -> dict:
         """Rebuild the grids for the other format; rows both formats share keep their numbers."""
-        report = report_in(doc) or blank_report(template)
+        report = self._latest(session_id, doc, template)
         if report.template == template:
             return gr.skip()
         blank = Tables.blank(template)  # type: ignore[arg-type]
         t2 = {k: report.table2.get(k, v) for k, v in blank.table2.items()}
         t3 = {k: report.table3.get(k, v) for k, v in blank.table3.items()}
         update = {"template": template, "table2": t2, "table3": t3, "table4": report.table4 or blank.table4}
-        return self._save(report.model_copy(update=update), "切换格式", session_id, doc, [])
+        return self._save(report.model_copy(update=update), "切换格式", session_id)
 
     def import_tables(self, file: Any, session_id: str, doc: dict) -> dict:
         from ..spreadsheet import load_tables
@@ -291,19 +312,19 @@ class TablesTab(Tab):
             raise InputError("请选择 .xlsx 或 .json 表格文件。")
         refuse_old_format(file)
         tables = load_tables(path_of(file))
-        report = (report_in(doc) or blank_report(tables.template)).model_copy(update=tables.tables().model_dump())
+        report = self._latest(session_id, doc, tables.template).model_copy(update=tables.tables().model_dump())
         info("表格已导入。")
-        return self._save(report, "导入表格", session_id, doc, [])
+        return self._save(report, "导入表格", session_id)
 
-    def export_tables(self, doc: dict) -> Any:
+    def export_tables(self, session_id: str) -> Any:
         from ..spreadsheet import write_template
 
-        report = report_in(doc) or blank_report()
+        report = self.svc.latest(session_id) or blank_report()
         path = Path(tempfile.mkdtemp(prefix="nianbao-tables-")) / "统计表.xlsx"
         return download(write_template(path, report, report.template))
 
-    def export_report(self, doc: dict) -> tuple:
-        report = report_in(doc)
+    def export_report(self, session_id: str) -> tuple:
+        report = self.svc.latest(session_id)
         if report is None:
             raise InputError("还没有草稿：请先填写统计表或生成初稿。")
         docx, md = self.svc.export(report, self.svc.check(report))
