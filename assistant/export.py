@@ -132,6 +132,8 @@ LINE_PITCH = 28.0  # fixed line spacing, pt
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 TABLE_FONT_SIZE = {"table2": SIZE_4, "table3": SIZE_5, "table4": SIZE_5}
 RED = "C00000"
+BLACK = "000000"
+HEADING_STYLES = ("Heading 1", "Heading 2")  # 一、… and （一）… in the navigation pane of Word and WPS
 
 _H2 = re.compile(r"^（[一二三四五六七八九十]+）")
 
@@ -202,12 +204,14 @@ class _DocxWriter:
         indent: bool = True,
         color: str | None = None,
         container=None,
+        style: str | None = None,
     ):
-        """A paragraph of (text, east-Asian font) pieces at fixed 28 pt line spacing."""
+        """A paragraph of (text, east-Asian font) pieces at fixed 28 pt line spacing; `style` names a Word
+        style (a heading's, so Word and WPS list it in the navigation pane)."""
         from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
         from docx.shared import Pt
 
-        p = (container or self.doc).add_paragraph()
+        p = (container or self.doc).add_paragraph(style=style)
         fmt = p.paragraph_format
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = Pt(LINE_PITCH)
@@ -216,7 +220,8 @@ class _DocxWriter:
         if center:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         for text, font in pieces:
-            self.style_run(p.add_run(text), font, size, color=color)
+            # a heading style brings its own colour and bold: the 公文 look is set on the run
+            self.style_run(p.add_run(text), font, size, color=color or (BLACK if style else None))
         return p
 
     def body_paragraph(self, text: str) -> None:
@@ -227,7 +232,7 @@ class _DocxWriter:
             return
         end = text.find("。")
         if end == -1:
-            self.paragraph([(text, FONT_H2)])
+            self.paragraph([(text, FONT_H2)], style=HEADING_STYLES[1])
         else:
             rest = text[end + 1 :]
             self.paragraph([(text[: end + 1], FONT_H2), *([(rest, FONT_BODY)] if rest else [])])
@@ -322,7 +327,7 @@ def to_docx(report: Report, path: str | Path, findings: list[Finding] | None = N
     w.paragraph([("", FONT_BODY)])  # one blank line between title and body
     tables = grids(report.template)
     for i, heading, paragraphs in _sections(report):
-        w.paragraph([(heading, FONT_H1)])
+        w.paragraph([(heading, FONT_H1)], style=HEADING_STYLES[0])
         for text in paragraphs:
             w.body_paragraph(text)
         if i in TABLE_AFTER_SECTION:

@@ -10,9 +10,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from assistant.drafts import DraftStore
 from assistant.labels import T3_NEW
-from assistant.webapp_workspace import BUNDLED_CORPUS
+from assistant.service import BUNDLED_CORPUS, DraftStore
 
 NOTES = "机关：测试县人民政府办公室\n年度：2024\n- 全年主动公开政府信息1200条\n- 收到政府信息公开申请15件，均按时答复\n"
 

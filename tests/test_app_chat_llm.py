@@ -1,19 +1,23 @@
 """The chat's LLM path: "把第一部分写得更具体" goes through drafting.revise_section to the loopback OpenAI
-server (tests/fake_openai.py), configured in the app's own 设置; tokens stream into the chat and the
-draft pane follows, or the draft stays as it was with the reason shown."""
+server (tests/fake_openai.py), configured in the app's own 设置; tokens stream into the chat, and the rewrite
+is offered as a before/after comparison: accepted it becomes a version of the draft (and can be undone),
+rejected or refused (a figure or a numbered part lost, the model failed) the draft stays as it was."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from assistant.drafting import draft
 from assistant.labels import SECTIONS
+from assistant.service import Service
 from assistant.settings import Settings, load_settings
 from assistant.spreadsheet import load_tables
-from assistant.webapp import WebApp
-from assistant.webapp_workspace import Workspace
+from assistant.web.chat import ChatTab
+from assistant.web.common import Page, doc_state
+from assistant.web.settings import SettingsTab
 
 from .fake_openai import FakeOpenAI, Reply
 
@@ -28,43 +32,81 @@ REWRITE = "2024年，平潭综合实验区全年未收取信息处理费，本�
 @pytest.fixture()
 def session(tmp_path):
     """An app with an offline first draft autosaved for one session, and no LLM configured yet."""
-    webapp = WebApp(Workspace(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)})))
+    page = Page(Service(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)})), None, None)
     result = draft(NOTES, tables=load_tables(DATA / "tables-pingtan-2024.json"), settings=Settings())
-    sid = webapp.ws.drafts.new_session_id()
-    webapp.ws.save_report(sid, result.report, result.findings, notes=NOTES)
-    return webapp, sid, result.report
+    sid = page.svc.drafts.new_session_id()
+    saved = page.svc.save(sid, result.report, "生成初稿", notes=NOTES)
+    return ChatTab(page), sid, result.report, doc_state(sid, saved.report, saved.findings, saved.rev)
 
 
-def chat_with(webapp: WebApp, sid: str, server: FakeOpenAI) -> list[tuple[str, str]]:
-    """Configure the LLM in 设置 as a user would, then send the chat message; (reply so far, draft pane)
-    at every streamed step, read when it is yielded, as gradio sends it to the browser."""
-    webapp.save_settings(server.base_url, "fake", KEY)
-    assert webapp.ws.settings.llm_enabled
-    return [(history[-1]["content"], pane) for _, history, pane, *_ in webapp.chat(ASK, [], sid)]
+def chat_with(chat: ChatTab, sid: str, doc: dict, server: FakeOpenAI, ask: str = ASK) -> list[tuple]:
+    """Configure the LLM in 设置 as the administrator would, then send the chat message; (reply so far,
+    proposal pane, proposal panel update) at every streamed step, as gradio sends them to the browser."""
+    SettingsTab(chat.page).save_settings(server.base_url, "fake", KEY, None)
+    assert chat.page.svc.settings.llm_enabled
+    return [(history[-1]["content"], diff, box) for _, history, _, diff, box in chat.chat(ask, [], sid, doc)]
 
 
-def test_revision_streams_into_the_chat_and_updates_the_draft(session):
-    webapp, sid, before = session
-    with FakeOpenAI([Reply(REWRITE)]) as server:
-        steps = chat_with(webapp, sid, server)
+PROBLEMS = SECTIONS[4].text
+ASK_PROBLEMS = "把第五部分写得更具体"
+
+
+def better(text: str) -> str:
+    """A rewrite that keeps every figure and numbered part: its first sentence made more specific.
+    (总体情况 cannot be rewritten this way: the drafting engine drops the （一）… heading lines a model
+    returns, so such a rewrite always loses its parts and is refused, see the test below.)"""
+    return text.replace("。", "，群众获得感进一步增强。", 1)
+
+
+def test_a_rewrite_streams_then_waits_for_the_user_and_can_be_undone(session):
+    chat, sid, before, doc = session
+    svc, before_text = chat.page.svc, before.sections[PROBLEMS]
+    with FakeOpenAI([Reply(better(before_text))]) as server:
+        steps = chat_with(chat, sid, doc, server, ASK_PROBLEMS)
     assert len(server.requests) == 1 and server.requests[0]["stream"] is True
     prompt = server.requests[0]["messages"][-1]["content"]
-    assert ASK in prompt and before.sections[OVERVIEW].splitlines()[0] in prompt
+    assert ASK_PROBLEMS in prompt and before_text.splitlines()[0] in prompt
+    streamed = list(dict.fromkeys(reply for reply, *_ in steps))[1:-1]
+    assert len(streamed) >= 3 and all(a in b for a, b in zip(streamed, streamed[1:], strict=False))
 
-    shown = list(dict.fromkeys(reply for reply, _ in steps))
-    streamed = [text for text in shown if REWRITE.startswith(text)]
-    assert len(streamed) >= 3 and streamed[-1] == REWRITE  # the reply grew piece by piece in the chat
-    assert all(a in b for a, b in zip(streamed, streamed[1:], strict=False))
+    reply, diff, box = steps[-1]
+    assert reply.startswith("改写稿已列在右侧") and box["visible"] is True
+    assert "<ins>，群众获得感进一步增强</ins>" in diff and "<del>" not in diff
+    # nothing applied yet: the draft is what it was until the user accepts
+    assert svc.report_of(svc.drafts.load(sid)).sections[PROBLEMS] == before_text
 
-    message, chat_draft = steps[-1]
-    assert message == f"已按要求修改“{OVERVIEW}”。"
-    assert REWRITE in chat_draft and before.sections[OVERVIEW] not in chat_draft
-    assert all(REWRITE not in pane for reply, pane in steps if reply in streamed)  # updated once done
-    saved = webapp.ws.report_of(webapp.ws.drafts.load(sid))
-    assert saved.sections[OVERVIEW] == REWRITE
-    assert {k: v for k, v in saved.sections.items() if k != OVERVIEW} == {
-        k: v for k, v in before.sections.items() if k != OVERVIEW
+    state, history, diff, box = chat.accept_rewrite([], sid, doc)
+    assert box["visible"] is False and "已采用改写稿" in history[-1]["content"]
+    after = svc.report_of(svc.drafts.load(sid))
+    assert after.sections[PROBLEMS] == better(before_text) and state["rev"] == doc["rev"] + 1
+    assert {k: v for k, v in after.sections.items() if k != PROBLEMS} == {
+        k: v for k, v in before.sections.items() if k != PROBLEMS
     }
+    assert [v["label"] for v in svc.versions(sid)] == ["大模型改写", "生成初稿"]
+    assert svc.restore(sid).report.sections[PROBLEMS] == before_text  # 撤销
+
+
+def test_a_rejected_rewrite_leaves_the_draft(session):
+    chat, sid, before, doc = session
+    with FakeOpenAI([Reply(better(before.sections[PROBLEMS]))]) as server:
+        chat_with(chat, sid, doc, server, ASK_PROBLEMS)
+    state, history, _, box = chat.reject_rewrite([], sid, doc)
+    assert state == gr.skip() and chat.page.svc.pending(sid) is None
+    assert box["visible"] is False and "草稿保持不变" in history[-1]["content"]
+    assert chat.page.svc.report_of(chat.page.svc.drafts.load(sid)).sections == before.sections
+    assert chat.accept_rewrite([], sid, doc)[0] == gr.skip()  # nothing pending any more: nothing applied
+    assert chat.page.svc.report_of(chat.page.svc.drafts.load(sid)).sections == before.sections
+
+
+def test_a_rewrite_that_drops_parts_and_figures_is_refused(session):
+    """The observed loss: a rewrite dropped （一）–（五） and facts. It is never offered, the reason is said."""
+    chat, sid, before, doc = session
+    with FakeOpenAI([Reply(REWRITE)]) as server:
+        reply, _, box = chat_with(chat, sid, doc, server)[-1]
+    assert reply.startswith(f"未修改“{OVERVIEW}”，草稿保持不变。改写稿遗漏了原文中的")
+    assert "（一）" in reply and box == gr.skip()
+    assert chat.page.svc.pending(sid) is None
+    assert chat.page.svc.report_of(chat.page.svc.drafts.load(sid)).sections == before.sections
 
 
 @pytest.mark.parametrize(
@@ -75,12 +117,12 @@ def test_revision_streams_into_the_chat_and_updates_the_draft(session):
     ],
 )
 def test_failed_revision_keeps_the_draft_and_says_why(session, reply, requests, reason):
-    webapp, sid, before = session
+    chat, sid, before, doc = session
     with FakeOpenAI([reply]) as server:
-        steps = chat_with(webapp, sid, server)
+        steps = chat_with(chat, sid, doc, server)
     assert len(server.requests) == requests
-    message, chat_draft = steps[-1]
+    message, diff, box = steps[-1]
     assert message.startswith(f"未修改“{OVERVIEW}”，草稿保持不变。")
     assert reason in message and "已保留原文" in message
-    assert chat_draft == steps[0][1] and "99999" not in chat_draft
-    assert webapp.ws.report_of(webapp.ws.drafts.load(sid)).sections == before.sections
+    assert chat.page.svc.pending(sid) is None
+    assert chat.page.svc.report_of(chat.page.svc.drafts.load(sid)).sections == before.sections

@@ -1,4 +1,5 @@
-"""The web app's parts without a server: drafts store, chat routing and handler, table grids, LLM settings, app.py."""
+"""The web package's parts without a server: chat routing and handlers, escaping, table grids, settings
+for the administrator only, the error guard, app.py."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ import html.parser
 import http.server
 import json
 import logging
-import stat
 import threading
-import warnings
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest
 
 import app
 from assistant.cells import format_number
-from assistant.drafts import DraftStore
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, InputError, UnreadableError
 from assistant.labels import (
+    SECTIONS,
     T3_CARRIED,
     T3_CARRY_NEXT,
     T3_COLUMNS,
@@ -25,54 +25,88 @@ from assistant.labels import (
     T3_NEW,
     T3_ROWS,
     T3_TOTAL,
+    T4_COLUMNS,
     TABLE2,
     TEMPLATES,
     t3_result_rows,
 )
 from assistant.llm import PLACEHOLDER_KEY
 from assistant.parser import parse_file
-from assistant.readers import UnreadableError
 from assistant.report import Report
+from assistant.service import Service, blank_report, check_connection
 from assistant.settings import Settings, load_settings
-from assistant.tables import Tables, grids, t3_cell, t4_cell
-from assistant.webapp import WebApp, build_app, passage_markdown
-from assistant.webapp_chat import NEEDS_LLM, route
-from assistant.webapp_settings import LlmConfig, check_connection
-from assistant.webapp_tables import failing_cells, from_frames, render_html, to_frames
-from assistant.webapp_workspace import Workspace
+from assistant.tables import grids, t3_cell, t4_cell
+from assistant.web.app import LoginGuard, build_app, load
+from assistant.web.ask import AskTab, passage_html
+from assistant.web.chat import NEEDS_LLM, ChatTab, route
+from assistant.web.common import (
+    Page,
+    doc_state,
+    draft_html,
+    failing_cells,
+    findings_in,
+    guard,
+    md_html,
+    plain,
+    render_html,
+)
+from assistant.web.edit import EditTab
+from assistant.web.settings import SettingsTab
+from assistant.web.tables import TablesTab, from_frames, grid_marks, to_frames, with_all_totals, with_zeros
+from assistant.web.upload import UploadTab
 
 from .fake_openai import FakeOpenAI as ScriptedOpenAI
 from .fake_openai import Reply
 
 NOTES = "机关：测试县人民政府办公室\n年度：2024\n- 全年主动公开政府信息1200条\n- 存在问题：政策解读形式单一\n"
+TRACKER = '<img src="http://127.0.0.1:9/track.png">'
+HOSTILE = [
+    TRACKER,
+    '<a href="http://x.example">点我</a>',
+    '<h1 style="color:red">大标题</h1>',
+    "![t](http://x.example/t.png)",
+]
 
 
-# ── drafts.py ──
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    """The tabs over one service, with no widgets built: their handlers called as gradio would."""
+    svc = Service(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("data"))}))
+    page = Page(svc, None, None)
+    tabs = {
+        name: cls(page)
+        for name, cls in (
+            ("chat", ChatTab),
+            ("tables", TablesTab),
+            ("upload", UploadTab),
+            ("edit", EditTab),
+            ("ask", AskTab),
+            ("settings", SettingsTab),
+        )
+    }
+    return SimpleNamespace(svc=svc, page=page, **tabs)
 
 
-def test_drafts_roundtrip_atomic_and_per_session(tmp_path):
-    store = DraftStore(tmp_path)
-    a, b = store.new_session_id(), store.new_session_id()
-    store.save(a, {"notes": "甲"})
-    store.update(b, notes="乙")
-    store.update(a, chat=[{"role": "user", "content": "校验"}])
-    assert store.load(a)["notes"] == "甲" and store.load(a)["chat"][0]["content"] == "校验"
-    assert store.load(b)["notes"] == "乙"
-    assert sorted(p.name for p in (tmp_path / "drafts").iterdir()) == sorted([f"{a}.json", f"{b}.json"])
+class _Elements(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, set[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.found.append((tag, {name for name, _ in attrs}))
 
 
-def test_drafts_reject_crafted_ids_and_survive_damage(tmp_path):
-    store = DraftStore(tmp_path)
-    assert store.load("../../etc/passwd") == {}
-    with pytest.raises(ValueError, match="会话编号无效"):
-        store.save("../evil", {})
-    sid = store.new_session_id()
-    (tmp_path / "drafts").mkdir()
-    (tmp_path / "drafts" / f"{sid}.json").write_text("{半截", encoding="utf-8")
-    assert store.load(sid) == {}
+def no_markup(html_text: str) -> bool:
+    """No element that fetches, links, styles or runs anything survived (escaped text is fine)."""
+    parser = _Elements()
+    parser.feed(html_text)
+    bad_tags = {"img", "a", "script", "iframe", "h1", "style", "link", "object", "svg"}
+    return not any(
+        tag in bad_tags or "style" in attrs or any(a.startswith("on") for a in attrs) for tag, attrs in parser.found
+    )
 
 
-# ── chat routing ──
+# ── chat ──
 
 
 @pytest.mark.parametrize(
@@ -94,42 +128,100 @@ def test_route(message, kind, section):
     assert (intent.kind, intent.section) == (kind, section)
 
 
-@pytest.fixture(scope="module")
-def webapp(tmp_path_factory):
-    return WebApp(Workspace(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path_factory.mktemp("data"))})))
+def _say(web, message: str, history: list, sid: str, doc: dict) -> tuple[list, dict]:
+    """One chat message; (history, this tab's draft state after it)."""
+    steps = list(web.chat.chat(message, history, sid, doc))
+    for step in steps:
+        if isinstance(step[2], dict) and "rev" in step[2]:
+            doc = step[2]
+    return steps[-1][1], doc
 
 
-def _say(webapp: WebApp, message: str, history: list, sid: str) -> tuple:
-    *_, last = webapp.chat(message, history, sid)
-    return last
-
-
-def test_chat_drafts_checks_shows_replaces_and_needs_llm(webapp):
-    sid = webapp.ws.drafts.new_session_id()
-    _, history, chat_draft, *_ = _say(webapp, NOTES, [], sid)
+def test_chat_drafts_checks_shows_replaces_and_needs_llm(web):
+    sid = web.svc.drafts.new_session_id()
+    history, doc = _say(web, NOTES, [], sid, {})
     assert "初稿已生成" in history[-1]["content"]
-    assert "全年主动公开政府信息1200条" in chat_draft
+    assert "全年主动公开政府信息1200条" in web.chat.show(doc)
 
-    _, history, *_ = _say(webapp, "把第五部分替换为：培训不足，明年将组织专题培训。", history, sid)
-    assert history[-1]["content"].startswith("已替换“五、存在的主要问题及改进情况”")
-    _, history, *_ = _say(webapp, "显示第五部分", history, sid)
+    history, doc = _say(web, "把第五部分替换为：培训不足，明年将组织专题培训。", history, sid, doc)
+    assert history[-1]["content"].startswith("<p>已替换“五、存在的主要问题及改进情况”")
+    history, doc = _say(web, "显示第五部分", history, sid, doc)
     assert "培训不足，明年将组织专题培训。" in history[-1]["content"]
-    _, history, *_ = _say(webapp, "把第三部分替换为：没有申请", history, sid)
+    history, doc = _say(web, "把第三部分替换为：没有申请", history, sid, doc)
     assert "表格填报" in history[-1]["content"]
-    _, history, *_ = _say(webapp, "校验", history, sid)
-    assert "TABLE-MISSING" in history[-1]["content"]
-    _, history, *_ = _say(webapp, "把第一部分写得更具体", history, sid)
+    history, doc = _say(web, "校验", history, sid, doc)
+    reply = history[-1]["content"]
+    assert "统计表缺失或不完整" in reply and 'title="规则代码 TABLE-MISSING"' in reply
+    assert "TABLE-MISSING" not in reply.replace('title="规则代码 TABLE-MISSING"', "")  # the code only as a tooltip
+    history, doc = _say(web, "把第一部分写得更具体", history, sid, doc)
     assert history[-1]["content"] == NEEDS_LLM
 
     # autosaved: a reload of the page gets the same chat and draft back
-    loaded_sid, chat, loaded_draft, *_ = webapp.on_load(sid)
+    loaded_sid, loaded, _, chat, *_ = load(web.svc)(sid)
     assert loaded_sid == sid and chat == history
-    assert "培训不足，明年将组织专题培训。" in loaded_draft
+    assert "培训不足，明年将组织专题培训。" in web.chat.show(loaded)
 
 
-def test_chat_without_a_draft_says_what_to_do(webapp):
-    _, history, *_ = _say(webapp, "校验", [], webapp.ws.drafts.new_session_id())
+def test_chat_without_a_draft_says_what_to_do(web):
+    history, _ = _say(web, "校验", [], web.svc.drafts.new_session_id(), {})
     assert "还没有草稿" in history[-1]["content"]
+
+
+def test_failed_drafting_keeps_the_pasted_notes_in_the_box(web):
+    """Notes without a 机关 line: the message in Chinese words (no command-line flag), the input kept."""
+    notes = "年度：2024\n- 全年主动公开政府信息1200条\n- 开展培训3次，覆盖全部科室\n"
+    handler = guard(web.svc, web.chat.chat, 5)
+    with pytest.warns(UserWarning) as caught:
+        steps = list(handler(notes, [], web.svc.drafts.new_session_id(), {}))
+    assert [step[0] for step in steps[:-1]] == [notes.strip()] * (len(steps) - 1)
+    assert steps[-1] == tuple(gr.skip() for _ in range(5))  # nothing is overwritten, the input stays
+    [message] = [str(w.message) for w in caught]
+    assert "--" not in message and "机关" in message
+
+
+# ── escaping: user text, corpus text, model text ──
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_markup_in_a_chat_message_is_shown_as_text(web, hostile):
+    _, history, *_ = next(web.chat.chat(f"你好 {hostile}", [], web.svc.drafts.new_session_id(), {}))
+    assert no_markup(history[0]["content"]) and "你好" in history[0]["content"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_markup_in_notes_is_text_in_every_draft_view(web, hostile):
+    sid = web.svc.drafts.new_session_id()
+    history, doc = _say(web, NOTES + f"- 开展培训3次{hostile}\n", [], sid, {})
+    report = web.svc.report_of(web.svc.drafts.load(sid))
+    assert any("开展培训3次" in t for t in report.sections.values())
+    for shown in (
+        web.chat.show(doc),
+        web.upload.show(doc),
+        *web.edit.show(doc)[len(SECTIONS) : 2 * len(SECTIONS)],
+        history[-1]["content"],
+    ):
+        assert no_markup(shown)
+    assert "&lt;img" in web.chat.show(doc) or "track.png" not in web.chat.show(doc)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_markdown_rendering_drops_fetches_links_and_styles(hostile):
+    assert no_markup(md_html(f"**答复**：{hostile}"))
+
+
+def test_corpus_text_in_an_answer_and_its_passage_is_text(web, reports, tmp_path):
+    """A report uploaded by one user reaches every user's 往年报告问答: its markup must stay text."""
+    source = (reports / "pingtan-2022.txt").read_text(encoding="utf-8")
+    heading = SECTIONS[4].text
+    poisoned = source.replace(heading, f"{heading}\n一是{TRACKER}<a href='http://x.example'>链接</a>培训不足。", 1)
+    path = tmp_path / "pingtan-2022.txt"
+    path.write_text(poisoned, encoding="utf-8")
+    web.svc.index([path])
+    answer, _, cite_box, cites, passage, _ = web.ask.ask("平潭2022年的问题和改进是怎么写的？")
+    assert "track.png" in answer  # the poisoned text is in the answer, as text
+    assert no_markup(answer) and no_markup(passage)
+    assert no_markup(web.ask.show_citation(cite_box.value, cites))
+    web.svc.index([reports / "pingtan-2022.txt"])  # the clean report back for the other tests
 
 
 # ── table grids ──
@@ -288,11 +380,11 @@ def _same_merges(shown: list[list[dict]], expected: list[list[tuple]]) -> bool:
     )
 
 
-def test_edited_cell_breaks_the_balance_and_is_marked(webapp, pingtan_2021):
+def test_edited_cell_breaks_the_balance_and_is_marked(web, pingtan_2021):
     t2, t3, t4 = to_frames(pingtan_2021)
     t3.iloc[0, 1] = t3.iloc[0, 1] + 5  # 一、本年新收 × 自然人
     edited, bad = from_frames(pingtan_2021, t2, t3, t4)
-    findings = webapp.ws.check(edited)
+    findings = web.svc.check(edited)
     balance = [f for f in findings if f.rule == "T3-BALANCE"]
     assert len(balance) == 1
     assert set(failing_cells(balance, edited.template)) == {
@@ -314,18 +406,20 @@ def test_edited_cell_breaks_the_balance_and_is_marked(webapp, pingtan_2021):
     assert "「自然人」列勾稽关系不成立" in balance[0].message
     row_total = next(f for f in findings if f.rule == "T3-ROW-TOTAL")
     assert marked[(T3_NEW, "总计")] == row_total.message
-    assert f"错误 表三「{T3_TOTAL}」行「自然人」列：{balance[0].message}" in parsed.lists["table3"]
+    assert f"错误 表三勾稽关系：表三「{T3_TOTAL}」行「自然人」列：{balance[0].message}" in parsed.lists["table3"]
     # the parser's warning about 表二's run-together digits: that row's cells yellow, listed under 表二
     warned = [row[0]["text"] for row in _expand(parsed.tables["table2"]) if any("warn" in c["class"] for c in row)]
     assert warned == ["行政规范性文件"]
-    assert [item.split("的数字")[0] for item in parsed.lists["table2"]] == ["警告 表二「行政规范性文件」行"]
+    assert [item.split("的数字")[0] for item in parsed.lists["table2"]] == [
+        "警告 数字难以确定：表二「行政规范性文件」行"
+    ]
     assert "table4" not in parsed.lists
 
 
 def test_non_numbers_are_findings_not_tracebacks(pingtan_2021):
     t2, t3, t4 = (frame.astype(object) for frame in to_frames(pingtan_2021))  # as typed in the browser
     t3.iloc[2, 3] = "十二"
-    t4.iloc[0, 1] = "1.5"
+    t4.iloc[0, 0] = "1.5"
     _, bad = from_frames(pingtan_2021, t2, t3, t4)
     assert [f.rule for f in bad] == ["UI-NOT-A-NUMBER", "UI-NOT-A-NUMBER"]
     assert [f.message for f in bad] == [
@@ -336,91 +430,159 @@ def test_non_numbers_are_findings_not_tracebacks(pingtan_2021):
     assert set(marks) == {t3_cell(T3_ROWS["2021"][2].text, 2), t4_cell(0)}
 
 
-def test_totals_are_computed_from_their_parts(webapp, reports):
+def test_totals_fill_every_total_they_can(web, reports):
     report = parse_file(reports / "pingtan-2020.txt")  # its result rows add to 27 while （七）总计 says 21
-    assert "T3-RESULT-SUM" in {f.rule for f in webapp.ws.check(report)}
-    fixed, skipped = report.with_totals()
+    assert "T3-RESULT-SUM" in {f.rule for f in web.svc.check(report)}
+    fixed, skipped = with_all_totals(report)
     assert fixed.table3[T3_TOTAL][-1] == 27 and skipped == []
-    assert "T3-RESULT-SUM" not in {f.rule for f in webapp.ws.check(fixed)}
+    assert "T3-RESULT-SUM" not in {f.rule for f in web.svc.check(fixed)}
 
 
-def test_totals_with_blank_parts_are_left_alone_and_named(webapp, pingtan_2021):
-    t2, t3, t4 = to_frames(pingtan_2021)
-    given = pingtan_2021.table3[T3_TOTAL]
+def test_blank_parts_filled_with_zero_then_every_total_computed(web, pingtan_2021):
+    t2, t3, t4 = (frame.astype(object) for frame in to_frames(blank_report()))  # a new user's grids
+    t3.iloc[0, 1:7] = pingtan_2021.table3[T3_NEW][:-1]  # only 一、本年新收 typed
+    typed, _ = from_frames(blank_report(), t2, t3, t4)
+    _, skipped = with_all_totals(typed)
+    assert len(skipped) > 12  # blank is not 0: nothing else can be computed yet
+    filled, skipped = with_all_totals(with_zeros(typed))
+    assert skipped == []
+    assert filled.table3[T3_NEW][-1] == sum(pingtan_2021.table3[T3_NEW][:-1])
+    assert filled.table3[T3_TOTAL] == [0] * len(T3_COLUMNS) and filled.table4 == [0] * len(T4_COLUMNS)
+    assert {f.rule for f in web.svc.check(filled)} & {"T3-ROW-TOTAL", "T3-RESULT-SUM", "T4-GROUP-TOTAL"} == set()
+    assert "BLANK-CELL" not in {f.rule for f in web.svc.check(filled) if f.where.table == "table3"}
+
+
+def test_fill_totals_names_what_it_left_alone(web, pingtan_2021):
     first_result = t3_result_rows("2021")[0]
-    row = [r.text for r in T3_ROWS["2021"]].index(first_result)
-    t3.iloc[row, 2] = None  # （一）予以公开 × 商业企业 emptied
-    t4.iloc[0, 1] = None  # 行政复议 · 结果维持 emptied
-    sid = webapp.ws.drafts.new_session_id()
-    verdict = _fill_totals(webapp, (t2, t3, t4), sid)
-    notice = verdict.split("\n\n")[0]  # above the findings
-    assert notice.startswith("**以下合计未计算：**") and "空白不等于 0" in notice and notice.count("\n- ") == 3
-    for name in (
-        f"表三「{first_result}」行「总计」列（1 个组成项空白）",
-        f"表三「{T3_TOTAL}」行「商业企业」列（1 个组成项空白）",
-        "表四「行政复议·总计」（1 个组成项空白）",
-    ):
-        assert f"- {name}" in notice
-    # the totals with a blank part keep what they were; the others are computed
-    saved = webapp.ws.report_of(webapp.ws.drafts.load(sid))
+    report = pingtan_2021.model_copy(deep=True)
+    report.set(t3_cell(first_result, 1), None)  # （一）予以公开 × 商业企业 emptied
+    sid = web.svc.drafts.new_session_id()
+    web.svc.save(sid, report, "修改表格")
+    with pytest.warns(UserWarning, match="空白不等于 0") as caught:
+        doc = web.tables.fill_totals(sid, {})
+    assert f"表三「{first_result}」行「总计」列（1 个组成项空白）" in str(caught[0].message)
+    saved = web.svc.latest(sid)
     assert saved.table3[first_result][-1] == pingtan_2021.table3[first_result][-1]
-    assert saved.table3[T3_TOTAL][1] == given[1] and saved.table4[4] == pingtan_2021.table4[4]
-    assert saved.table3[T3_NEW][-1] == sum(pingtan_2021.table3[T3_NEW][:-1])
-    # a table filled throughout: nothing to say
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message="部分合计")  # no toast either
-        *_, verdict = webapp.fill_totals(*to_frames(pingtan_2021), sid)
-    assert "未计算" not in verdict
-    # blank tables are named in one line each
-    verdict = _fill_totals(webapp, to_frames(_blank_tables()), sid)
-    assert "- 表三的全部合计（整张表都是空白）\n- 表四的全部合计（整张表都是空白）\n\n" in verdict
-    # only 一、本年新收 filled: every other row of 表三 is named, the list cut short after twelve
-    t2, t3, t4 = (frame.astype(object) for frame in to_frames(_blank_tables()))  # as typed in the browser
-    t3.iloc[0, 1:7] = pingtan_2021.table3[T3_NEW][:-1]
-    verdict = _fill_totals(webapp, (t2, t3, t4), sid)
-    count = len(T3_ROWS["2021"]) - 1 + len(T3_COLUMNS) - 1 + 1
-    assert f"表三「{T3_NEW}」" not in verdict and f"- ……等共 {count} 项" in verdict
-    assert webapp.ws.report_of(webapp.ws.drafts.load(sid)).table3[T3_NEW][-1] == sum(t3.iloc[0, 1:7])
+    assert doc["rev"] == 2 and [v["label"] for v in web.svc.versions(sid)] == ["计算合计", "修改表格"]
 
 
-def _fill_totals(webapp: WebApp, frames: tuple, sid: str) -> str:
-    """计算合计 with some totals left alone: the toast points below the tables; the findings box text."""
-    with pytest.warns(UserWarning, match="部分合计因组成项有空白而未计算"):
-        *_, verdict = webapp.fill_totals(*frames, sid)
-    return verdict
+def test_failing_cells_are_marked_in_the_grid_being_edited(web, pingtan_2021):
+    t2, t3, t4 = to_frames(pingtan_2021)
+    t3.iloc[0, 1] = t3.iloc[0, 1] + 5  # 一、本年新收 × 自然人
+    edited, _ = from_frames(pingtan_2021, t2, t3, t4)
+    css = grid_marks(web.svc.check(edited), edited.template)
+    rows = [r.text for r in T3_ROWS["2021"]]
+    for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT):
+        assert f'#table3 [data-testid="cell-{rows.index(row)}-1"]{{background:#fdd' in css
+    assert '#table3 [data-testid="cell-0-7"]' in css  # the row total that no longer adds up
+    assert grid_marks([], "2021") == ""
 
 
-def _blank_tables() -> Report:
-    return Report(**Tables.blank("2021").model_dump())
+def _typed(row: int, col: int, value: str, previous: str) -> SimpleNamespace:
+    """What gradio's grid sends when a cell is left after typing (gr.EditData)."""
+    return SimpleNamespace(index=(row, col), value=value, previous_value=previous)
 
 
-# ── LLM settings ──
+def test_a_typed_cell_is_saved_alone_and_the_grid_is_not_redrawn(web, pingtan_2021):
+    sid = web.svc.drafts.new_session_id()
+    first = web.svc.save(sid, pingtan_2021, "导入表格")
+    doc = doc_state(sid, first.report, first.findings, first.rev)
+    edit = web.tables._cell_editor("table3")
+    doc = edit(_typed(0, 1, "999", str(pingtan_2021.cell(t3_cell(T3_NEW, 0)))), sid, doc)
+    assert web.svc.latest(sid).cell(t3_cell(T3_NEW, 0)) == 999
+    template, *grids_shown, marks, check = web.tables.show(doc)
+    assert grids_shown == [gr.skip()] * 3 and 'td class="num bad"' in check and marks
+    reloaded = web.tables.show({**doc, "origin": ""})
+    assert reloaded[2]["value"].iloc[0, 1] == 999 and reloaded[2]["row_count"] == (len(T3_ROWS["2021"]), "fixed")
+    # a label cell is no input; a word is a finding, not a saved value
+    assert edit(_typed(0, 0, "改了标签", T3_NEW), sid, doc) == gr.skip()
+    doc = edit(_typed(2, 3, "十二", "0"), sid, doc)
+    assert web.svc.latest(sid).cell(t3_cell(T3_ROWS["2021"][2].text, 2)) is None
+    assert findings_in(doc)[0].message == f"表三「{T3_ROWS['2021'][2].text}」行「科研机构」列：“十二”不是数字"
 
 
-def test_llm_settings_saved_privately_and_key_never_in_config(tmp_path):
-    cfg = LlmConfig(tmp_path)
-    cfg.save("http://127.0.0.1:9/v1", "qwen2.5", "sk-秘密")
-    assert stat.S_IMODE(cfg.key_path.stat().st_mode) == 0o600
-    assert "sk-" not in cfg.config_path.read_text(encoding="utf-8")
-    applied = cfg.apply(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)}))
-    assert (applied.openai_base_url, applied.llm_model, applied.openai_api_key) == (
-        "http://127.0.0.1:9/v1",
-        "qwen2.5",
-        "sk-秘密",
-    )
-    cfg.save("http://127.0.0.1:9/v1", "qwen2.5", "")  # an empty key box keeps the saved key
-    assert cfg.saved_key() == "sk-秘密"
-    with pytest.raises(ConfigError, match="http"):
-        cfg.save("ftp://x", "m")
+def test_a_cell_another_tab_changed_keeps_the_earlier_value(web, pingtan_2021):
+    sid = web.svc.drafts.new_session_id()
+    first = web.svc.save(sid, pingtan_2021, "导入表格")
+    stale = doc_state(sid, first.report, first.findings, first.rev)
+    edit = web.tables._cell_editor("table3")
+    old = str(pingtan_2021.cell(t3_cell(T3_NEW, 0)))
+    edit(_typed(0, 1, "7", old), sid, stale)  # the first tab
+    with pytest.warns(UserWarning, match="另一个窗口同时修改了表三「一、本年新收政府信息公开申请数量」行「自然人」列"):
+        doc = edit(_typed(0, 1, "8", old), sid, stale)  # the second tab saw the old value
+    assert web.svc.latest(sid).cell(t3_cell(T3_NEW, 0)) == 7 and doc["origin"] == ""  # redrawn with the 7
 
 
-def test_settings_view_never_returns_the_key(webapp):
-    webapp.ws.llm.save("", "", "sk-不显示")
+def test_section_findings_wait_for_a_narrative(web):
+    report = blank_report()
+    findings = web.svc.check(report)
+    assert any(f.where.section for f in findings)
+    doc = doc_state("", report, findings, 0)
+    assert "缺少部分" not in draft_html(report, findings) and "缺少部分" not in web.tables.show(doc)[-1]
+    written = report.model_copy(update={"sections": {SECTIONS[0].text: "全年工作平稳。"}})
+    assert "缺少部分" in draft_html(written, web.svc.check(written))
+
+
+def test_table_editors_have_a_fixed_shape(web):
+    demo = build_app(web.svc)
+    editors = {b.elem_id: b for b in demo.blocks.values() if isinstance(b, gr.Dataframe) and b.interactive}
+    assert set(editors) == {"table2", "table3", "table4"}
+    for editor in editors.values():
+        assert editor.row_count[1] == "fixed" and editor.col_count[1] == "fixed"
+    assert editors["table4"].row_count == (1, "fixed") and editors["table4"].col_count == (15, "fixed")
+
+
+# ── settings: the administrator only ──
+
+
+def _request(user: str | None, host: str) -> SimpleNamespace:
+    return SimpleNamespace(username=user, client=SimpleNamespace(host=host))
+
+
+def test_settings_view_never_returns_the_key(web):
+    web.svc.save_settings("http://127.0.0.1:9/v1", "m", "sk-不显示")
     try:
-        url, model, key_box, state = webapp.settings_view()
+        state, box, url, model, key_box = web.settings.view(_request(None, "127.0.0.1"))
         assert key_box == "" and "已设置" in state and "sk-" not in url + model + state
+        assert box["visible"] is True
     finally:
-        webapp.ws.llm.clear_key()
+        _forget_settings(web.svc)
+
+
+def _forget_settings(svc: Service) -> None:
+    svc.llm.clear_key()
+    svc.llm.config_path.unlink(missing_ok=True)
+
+
+def test_only_the_administrator_sees_or_changes_the_model_settings(web, request):
+    web.svc.save_settings("http://127.0.0.1:9/v1", "secret-model", "")
+    request.addfinalizer(lambda: _forget_settings(web.svc))
+    remote = _request(None, "192.168.1.20")
+    state, box, url, model, _ = web.settings.view(remote)
+    assert box["visible"] is False and url == model == "" and "管理员" in state and "127.0.0.1" not in state
+    for handler in (
+        lambda: web.settings.save_settings("http://evil.example/v1", "m", "", remote),
+        lambda: web.settings.test_settings("http://evil.example/v1", "m", "", remote),
+        lambda: web.settings.clear_key(remote),
+    ):
+        with pytest.raises(ConfigError, match="只有管理员"):
+            handler()
+    assert web.svc.settings.openai_base_url == "http://127.0.0.1:9/v1"
+
+
+def test_login_attempts_are_limited_per_user():
+    now = [0.0]
+    check = LoginGuard([("admin", "right")], clock=lambda: now[0])
+    assert check("admin", "right")
+    for _ in range(5):
+        assert not check("admin", "wrong")
+    assert not check("admin", "right")  # locked out, even with the right password
+    assert not check("nobody", "x")
+    now[0] = 301.0
+    assert check("admin", "right")
+
+
+# ── connection test ──
 
 
 class _FakeOpenAI(http.server.BaseHTTPRequestHandler):
@@ -489,153 +651,183 @@ def test_connection_test_sends_the_placeholder_key_and_reports_a_timeout():
     assert server.auth_headers == [f"Bearer {PLACEHOLDER_KEY}"] * 2
 
 
-# ── app.py and settings ──
+# ── app.py ──
 
 
 def test_app_flags_and_environment(capsys):
-    assert app.parse_auth("admin:pa:ss") == ("admin", "pa:ss")
-    assert app.parse_auth("") is None
+    assert app.parse_auth("admin:pa:ss") == [("admin", "pa:ss")]
+    assert app.parse_auth("admin:a, clerk:b") == [("admin", "a"), ("clerk", "b")]
+    assert app.parse_auth("") == []
     with pytest.raises(ValueError, match="用户名:密码"):
         app.parse_auth("admin")
     assert app.main(["--auth", "nopassword"]) == 2
     assert "设置有误" in capsys.readouterr().err
+    assert app.main(["--auth", "a:b", "--admin", "c"]) == 2
+    assert "不在 --auth 的用户中" in capsys.readouterr().err
     s = load_settings(env={"GRADIO_SERVER_PORT": "9001", "GRADIO_SERVER_NAME": "0.0.0.0", "ASSISTANT_AUTH": "a:b"})
     assert (s.server_name, s.server_port, s.auth) == ("0.0.0.0", 9001, "a:b")
     assert (load_settings(env={}).server_name, load_settings(env={}).server_port) == ("127.0.0.1", 7860)
 
 
-def test_chart_of_a_figure_across_years(webapp, reports, expected_tables):
-    expected = expected_tables
+# ── 往年报告问答 ──
+
+
+def test_chart_of_a_figure_across_years(web, reports, expected_tables):
     files = [reports / f"pingtan-{y}.txt" for y in (2021, 2022)]
-    webapp.ws.index(files)
-    frame = webapp.chart_frame("平潭综合实验区", "本年新收申请数（总计）")
+    web.svc.index(files)
+    frame = web.ask.chart_frame("平潭综合实验区", "本年新收申请数（总计）")
     assert frame["年度"].tolist() == ["2021", "2022"]
-    assert frame["数量"].tolist() == [expected[f.name]["table3"][T3_NEW][-1] for f in files]
+    assert frame["数量"].tolist() == [expected_tables[f.name]["table3"][T3_NEW][-1] for f in files]
     assert str(frame["数量"].dtype).startswith("int")
-    assert webapp.chart_choices().value == "平潭综合实验区"
+    assert web.ask.chart_choices().value == "平潭综合实验区"
 
 
-def test_chart_of_a_single_year_is_a_bar_on_a_whole_number_axis(webapp, reports, expected_tables):
-    expected = expected_tables
-    webapp.ws.index([reports / "weishi-kaifaqu-2022.txt"])
+def test_chart_of_a_single_year_is_a_bar_on_a_whole_number_axis(web, reports, expected_tables):
+    web.svc.index([reports / "weishi-kaifaqu-2022.txt"])
     org = "尉氏县先进制造业开发区"
     for metric, value in (
-        ("本年新收申请数（总计）", expected["weishi-kaifaqu-2022.txt"]["table3"][T3_NEW][-1]),
-        ("行政复议（总计）", expected["weishi-kaifaqu-2022.txt"]["table4"][4]),
+        ("本年新收申请数（总计）", expected_tables["weishi-kaifaqu-2022.txt"]["table3"][T3_NEW][-1]),
+        ("行政复议（总计）", expected_tables["weishi-kaifaqu-2022.txt"]["table4"][4]),
     ):
-        spec = webapp.chart(org, metric).to_dict()
+        spec = web.ask.draw(org, metric).to_dict()
         [rows] = spec["datasets"].values()
         assert rows == [{"年度": "2022", "数量": value}]
         bars, labels = spec["layer"]
         assert bars["mark"]["type"] == "bar" and labels["mark"]["type"] == "text"  # the value is printed too
         assert labels["encoding"]["text"] == {"field": "数量", "format": "d", "type": "quantitative"}
         y = bars["encoding"]["y"]
-        # ticks at whole numbers from 0, however small the count: no more ticks asked for than the count
         assert y["axis"]["format"] == "d" and y["axis"]["tickMinStep"] == 1 and y["scale"]["zero"] is True
         assert 1 <= y["axis"]["tickCount"] <= max(value, 1)
-    assert webapp.chart(org, "不存在的指标") is None and webapp.chart(None, "行政复议（总计）") is None
+    assert web.ask.draw(org, "不存在的指标") is None and web.ask.draw(None, "行政复议（总计）") is None
 
 
-def test_an_answer_about_one_org_selects_it_in_the_chart(webapp, reports):
-    webapp.ws.index([reports / "weishi-kaifaqu-2022.txt", reports / "pingtan-2022.txt"])
-    *_, org_box = webapp.ask("尉氏开发区2022年行政复议有多少件")
+def test_an_answer_about_one_org_selects_it_in_the_chart(web, reports):
+    web.svc.index([reports / "weishi-kaifaqu-2022.txt", reports / "pingtan-2022.txt"])
+    *_, org_box = web.ask.ask("尉氏开发区2022年行政复议有多少件")
     assert org_box.value == "尉氏县先进制造业开发区"
     assert {"尉氏县先进制造业开发区", "平潭综合实验区"} <= {value for _, value in org_box.choices}
-    *_, org_box = webapp.ask("平潭2022年新收了多少申请？")
+    *_, org_box = web.ask.ask("平潭2022年新收了多少申请？")
     assert org_box.value == "平潭综合实验区"
-    *_, org_box = webapp.ask("北京市2022年新收了多少申请？")  # no answer: the box is left as it is
+    *_, org_box = web.ask.ask("北京市2022年新收了多少申请？")  # no answer: the box is left as it is
     assert org_box == gr.skip()
 
 
-def test_cited_passage_shows_no_markdown_marks(webapp, reports):
-    webapp.ws.index([reports / "pingtan-2022.txt"])
-    answer, _, cite_box, cites, passage = webapp.ask("平潭2022年的问题和改进是怎么写的？")[:5]
+def test_cited_passage_shows_no_markdown_marks(web, reports):
+    web.svc.index([reports / "pingtan-2022.txt"])
+    _, _, cite_box, cites, passage, _ = web.ask.ask("平潭2022年的问题和改进是怎么写的？")
     quote = cites[0]["quote"]
-    body = passage.split("\n\n", 1)[1]
-    # the quote highlighted by a tag that renders beside any punctuation, not by ** that stays raw next to "；"
-    assert f"<mark>{quote}</mark>" in body and "**" not in body
-    assert webapp.show_citation(cite_box.value, cites) == passage
-    # a Markdown source (a draft read back): its own heading and bold marks are not shown
+    assert f"<mark>{quote}</mark>" in passage and "**" not in passage
+    assert web.ask.show_citation(cite_box.value, cites) == passage
     source = f"## 五、存在的主要问题及改进情况\n一是培训不足；**{quote}**下一步将加强培训。"
-    shown = passage_markdown(source, quote)
-    assert shown == f"五、存在的主要问题及改进情况\n一是培训不足；<mark>{quote}</mark>下一步将加强培训。"
-    assert passage_markdown("比例 1*2 与 a<b", "a<b") == "比例 1\\*2 与 <mark>a&lt;b</mark>"
+    shown = passage_html(source, quote)
+    assert shown == f"<p>五、存在的主要问题及改进情况</p><p>一是培训不足；<mark>{quote}</mark>下一步将加强培训。</p>"
+    assert passage_html("比例 1*2 与 a<b", "a<b") == "<p>比例 1*2 与 <mark>a&lt;b</mark></p>"
 
 
-def test_page_widgets(webapp, reports):
-    webapp.ws.index([reports / "pingtan-2022.txt"])
-    demo = build_app(webapp.ws)
+def test_page_widgets(web, reports):
+    web.svc.index([reports / "pingtan-2022.txt"])
+    demo = build_app(web.svc)
     by_label = {getattr(b, "label", None): b for b in demo.blocks.values()}
     year = by_label["报告年度（可选）"]
     assert isinstance(year, gr.Textbox) and year.value == "" and year.placeholder  # empty, not "0"
     chart = next(b for b in demo.blocks.values() if b.elem_id == "chart")
     assert isinstance(chart, gr.Plot)
-    assert chart.postprocess(webapp.chart("平潭综合实验区", "本年新收申请数（总计）")).type == "altair"
+    assert chart.postprocess(web.ask.draw("平潭综合实验区", "本年新收申请数（总计）")).type == "altair"
+    downloads = [b for b in demo.blocks.values() if isinstance(b, gr.File) and b.interactive is False]
+    assert downloads and all(b.visible is False for b in downloads)  # no empty download boxes
 
 
-def test_upload_year_box_empty_means_the_notes_year(webapp, tmp_path):
+# ── 上传要点 ──
+
+
+def test_upload_year_box_empty_means_the_notes_year(web, tmp_path):
     notes = tmp_path / "要点.txt"
     notes.write_text(NOTES, encoding="utf-8")  # says 年度：2024
-    sid = webapp.ws.drafts.new_session_id()
+    sid = web.svc.drafts.new_session_id()
 
     def upload(year: str | None) -> str:
-        return webapp.upload_draft(notes, None, None, "", year, sid, progress=lambda *a, **k: None)[3]
+        head, *_, doc = web.upload.upload_draft(notes, None, None, "", year, sid, progress=lambda *a, **k: None)
+        assert head.startswith("<p><b>已由离线引擎生成初稿。</b></p>")
+        return web.upload.show(doc)
 
     for empty in ("", None, "  "):
         assert "测试县人民政府办公室2024年政府信息公开工作年度报告" in upload(empty)
     assert "测试县人民政府办公室2023年政府信息公开工作年度报告" in upload(" 2023 ")
     for bad in ("0", "二〇二四", "24"):
-        with pytest.raises(gr.Error, match=f"报告年度“{bad}”应为四位数字的年份"):
+        with pytest.raises(InputError, match=f"报告年度“{bad}”应为四位数字的年份"):
             upload(bad)
 
 
-def test_user_errors_name_an_upload_by_its_file_name_only(webapp):
-    from assistant.webapp import user_error
-
-    shown = user_error(UnreadableError("“/tmp/gradio/0a1b2c/扫描件.pdf”是扫描件（没有文字层）"), webapp.ws)
-    assert (shown.title, shown.message) == ("无法读取", "“扫描件.pdf”是扫描件（没有文字层）")
-
-
-def test_a_user_error_shows_its_kind_and_message(webapp):
-    with pytest.raises(gr.Error) as info:
-        webapp.save_settings("ftp://x", "m", "")
-    assert (info.value.title, info.value.message) == ("设置有误", "接口地址应以 http:// 或 https:// 开头")
-    with pytest.raises(gr.Error) as info:
-        webapp.api_index(None)
-    assert (info.value.title, info.value.message) == ("输入有误", "请提供报告文件。")
+def test_a_fallback_to_the_offline_engine_is_not_called_an_llm_draft(tmp_path):
+    """An LLM configured but unreachable (nothing listens on port 9): the head says what really happened."""
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path), "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": ""}
+    upload = UploadTab(Page(Service(load_settings(env=env)), None, None))
+    notes = tmp_path / "要点.txt"
+    notes.write_text(NOTES, encoding="utf-8")
+    head, *_ = upload.upload_draft(notes, None, None, "", "", "", progress=lambda *a, **k: None)
+    assert head.startswith("<p><b>已生成初稿：大模型部分未成功，相应内容由离线引擎起草")
+    assert "无法连接到 http://127.0.0.1:9/v1" in head
 
 
-def test_a_bug_in_a_handler_is_logged_and_named_an_internal_error(webapp, monkeypatch):
-    log = webapp.ws.data_dir / "logs" / "webapp.log"
-    sid = webapp.ws.drafts.new_session_id()
+@pytest.mark.parametrize(("name", "hint"), [("要点.doc", "另存为” .docx"), ("统计表.xls", "另存为” .xlsx")])
+def test_old_office_files_are_told_how_to_convert(web, tmp_path, name, hint):
+    old = tmp_path / name
+    old.write_bytes(b"\xd0\xcf\x11\xe0 old office")
+    notes = old if name.endswith(".doc") else tmp_path / "要点.txt"
+    notes.write_text(NOTES, encoding="utf-8") if notes.suffix == ".txt" else None
+    tables = old if name.endswith(".xls") else None
+    with pytest.raises(InputError, match=hint):
+        web.upload.upload_draft(notes, tables, None, "", "", "", progress=lambda *a, **k: None)
+
+
+# ── one guard for every handler ──
+
+
+def test_messages_use_the_web_apps_words():
+    assert plain("请用 --org 指定机关") == "请用 “机关名称” 指定机关"
+    assert plain("“/tmp/gradio/0a1b2c/扫描件.pdf”是扫描件（没有文字层）") == "“扫描件.pdf”是扫描件（没有文字层）"
+    assert "File is not a zip" not in plain("无法读取：File is not a zip file")
+
+
+def test_a_user_error_is_a_notice_that_leaves_every_output_alone(web):
+    def refuse(*_args: object) -> None:
+        raise UnreadableError("“/tmp/gradio/0a1b2c/扫描件.pdf”是扫描件（没有文字层）")
+
+    with pytest.warns(UserWarning, match="^“扫描件.pdf”是扫描件"):
+        assert guard(web.svc, refuse, 3)() == (gr.skip(), gr.skip(), gr.skip())
+
+
+def test_a_bug_in_a_handler_is_logged_and_named_an_internal_error(web, monkeypatch):
+    log = web.svc.data_dir / "logs" / "webapp.log"
+    before = log.read_text(encoding="utf-8").count("Traceback") if log.exists() else 0
+    sid = web.svc.drafts.new_session_id()
 
     def broken(*_args: object) -> list:
         raise TypeError("a bug in our own code")
 
-    monkeypatch.setattr(webapp.ws, "check", broken)
-    monkeypatch.setattr(webapp.ws, "ask", broken)
+    monkeypatch.setattr(web.svc, "check", broken)
+    monkeypatch.setattr(web.svc, "ask", broken)
     expected = f"内部错误：TypeError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
-    for handler in (lambda: webapp.export_report(sid), lambda: webapp.fill_totals(None, None, None, sid)):
-        with pytest.raises(gr.Error) as info:
-            handler()
-        assert (info.value.title, info.value.message) == ("内部错误", expected)
-    with pytest.raises(gr.Error) as info:  # a generator handler (the chat) the same way
-        _say(webapp, "平潭综合实验区2022年收到多少申请？", [], sid)
-    assert info.value.message == expected
+    web.svc.drafts.save(sid, {"report": blank_report().model_dump(mode="json")})
+    for handler, n in ((lambda: web.tables.export_report(sid), 2), (lambda: web.tables.fill_totals(sid, {}), 1)):
+        with pytest.warns(UserWarning, match=expected.split("。")[0]):
+            guard(web.svc, handler, n)()
+    with pytest.warns(UserWarning, match="内部错误"):  # a generator handler (the chat) the same way
+        list(guard(web.svc, web.chat.chat, 5)("平潭综合实验区2022年收到多少申请？", [], sid, {}))
     text = log.read_text(encoding="utf-8")
-    assert text.count("Traceback") == 3 and text.count("TypeError: a bug in our own code") == 3
+    assert text.count("Traceback") - before == 3 and text.count("TypeError: a bug in our own code") >= 3
     handlers = logging.Logger.manager.loggerDict  # the file logger is outside logging's tree
     assert not [name for name in handlers if "webapp.log" in name]
 
 
 def test_a_bug_while_indexing_in_the_background_is_logged_on_the_status_line(tmp_path, monkeypatch):
-    ws = Workspace(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)}))
+    svc = Service(load_settings(env={"ASSISTANT_DATA_DIR": str(tmp_path)}))
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise KeyError("a bug in our own code")
 
-    monkeypatch.setattr(ws, "index", broken)
-    ws.index_bundled(tmp_path).join(timeout=30)
+    monkeypatch.setattr(svc, "index", broken)
+    svc.index_bundled(tmp_path).join(timeout=30)
     log = tmp_path / "logs" / "webapp.log"
-    assert ws.status == f"语料库：索引失败：内部错误：KeyError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
+    assert svc.status == f"语料库：索引失败：内部错误：KeyError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
     assert "a bug in our own code" in log.read_text(encoding="utf-8")
