@@ -23,10 +23,12 @@ from .fake_openai import FakeOpenAI, Reply
 
 DATA = Path(__file__).resolve().parent / "data"
 NOTES = (DATA / "notes-pingtan-2024.md").read_text(encoding="utf-8")
-OVERVIEW = SECTIONS[5].text  # a section whose rewrite can keep every figure (the guard rejects a rewrite losing one)
-ASK = "把第六部分写得更具体"
+OVERVIEW = SECTIONS[0].text
+ASK = "把第一部分写得更具体"
 KEY = "sk-test-chat-7788"
-REWRITE = "2024年，平潭综合实验区全年未收取信息处理费，本年度无收取信息处理费情况。"
+REWRITE = (
+    "平潭综合实验区坚持以公开为常态、不公开为例外，逐项细化主动公开目录，依申请公开答复规范及时，政务公开平台运行平稳。"
+)
 
 
 @pytest.fixture()
@@ -103,8 +105,9 @@ def test_a_rewrite_that_drops_parts_and_figures_is_refused(session):
     chat, sid, before, doc = session
     with FakeOpenAI([Reply(REWRITE)]) as server:
         reply, _, box = chat_with(chat, sid, doc, server)[-1]
-    assert reply.startswith(f"未修改“{OVERVIEW}”，草稿保持不变。改写稿遗漏了原文中的")
-    assert "（一）" in reply and box == gr.skip()
+    # the drafting guard refuses it first (a figure of the original is gone), naming what was lost
+    assert reply.startswith(f"未修改“{OVERVIEW}”，草稿保持不变。") and "遗漏" in reply and "10407" in reply
+    assert box == gr.skip()
     assert chat.page.svc.pending(sid) is None
     assert chat.page.svc.report_of(chat.page.svc.drafts.load(sid)).sections == before.sections
 

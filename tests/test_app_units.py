@@ -218,7 +218,7 @@ def test_corpus_text_in_an_answer_and_its_passage_is_text(web, reports, tmp_path
     path.write_text(poisoned, encoding="utf-8")
     web.svc.index([path])
     answer, _, cite_box, cites, passage, _ = web.ask.ask("平潭2022年的问题和改进是怎么写的？")
-    assert "track.png" in answer  # the poisoned text is in the answer, as text
+    assert "track.png" in answer + passage  # the poisoned text is shown, as text
     assert no_markup(answer) and no_markup(passage)
     assert no_markup(web.ask.show_citation(cite_box.value, cites))
     web.svc.index([reports / "pingtan-2022.txt"])  # the clean report back for the other tests
@@ -747,7 +747,7 @@ def test_upload_year_box_empty_means_the_notes_year(web, tmp_path):
 
     def upload(year: str | None) -> str:
         head, *_, doc = web.upload.upload_draft(notes, None, None, "", year, sid, progress=lambda *a, **k: None)
-        assert head.startswith("<p><b>已由离线引擎生成初稿。</b></p>")
+        assert head.startswith("<p><b>已生成初稿，由离线引擎起草。</b></p>")
         return web.upload.show(doc)
 
     for empty in ("", None, "  "):
@@ -765,8 +765,9 @@ def test_a_fallback_to_the_offline_engine_is_not_called_an_llm_draft(tmp_path):
     notes = tmp_path / "要点.txt"
     notes.write_text(NOTES, encoding="utf-8")
     head, *_ = upload.upload_draft(notes, None, None, "", "", "", progress=lambda *a, **k: None)
-    assert head.startswith("<p><b>已生成初稿：大模型部分未成功，相应内容由离线引擎起草")
-    assert "无法连接到 http://127.0.0.1:9/v1" in head
+    # every unit fell back: the offline engine wrote the whole draft, and the notice says why
+    assert head.startswith("<p><b>已生成初稿，由离线引擎起草。</b></p>")
+    assert "无法连接到 http://127.0.0.1:9/v1" in head and "已改用离线引擎" in head
 
 
 @pytest.mark.parametrize(("name", "hint"), [("要点.doc", "另存为” .docx"), ("统计表.xls", "另存为” .xlsx")])

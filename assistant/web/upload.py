@@ -26,12 +26,9 @@ def refuse_old_format(path: Any) -> None:
 
 
 def engine_line(result: Any) -> str:
-    """Which engine wrote the draft, honestly: a fallback to the offline engine is said as such."""
-    if result.engine == "llm" and not result.notices:
-        return "已由大模型生成初稿。"
-    if result.engine == "llm":
-        return "已生成初稿：大模型部分未成功，相应内容由离线引擎起草（见下方提示）。"
-    return "已由离线引擎生成初稿。"
+    """Which engine wrote the draft, honestly, unit by unit (`DraftResult.engine_label`): a fallback to the
+    offline engine is said as such, with its reason among the notices below."""
+    return f"已生成初稿，由{result.engine_label}起草。"
 
 
 class UploadTab(Tab):
