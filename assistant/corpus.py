@@ -123,6 +123,11 @@ class IndexSummary:
         failed = [{"file": public_name(s), "reason": r.replace(s, public_name(s))} for s, r in self.failed]
         return {**names, "failed": failed, "chunks": self.chunks, "summary": self.describe()}
 
+    def __add__(self, other: IndexSummary) -> IndexSummary:
+        """Two runs' summaries as one (several uploads indexed one after another)."""
+        lists = {k: getattr(self, k) + getattr(other, k) for k in ("added", "updated", "skipped", "removed", "failed")}
+        return IndexSummary(**lists, chunks=self.chunks + other.chunks)
+
     def describe(self) -> str:
         return (
             f"新增 {len(self.added)} 份，更新 {len(self.updated)} 份，未变跳过 {len(self.skipped)} 份，"

@@ -21,7 +21,7 @@ class LoginThrottle:
     """Failed logins in a sliding window; `allowed` says whether a name may try now."""
 
     def __init__(
-        self, per_user: int = 5, overall: int = 30, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self, per_user: int = 5, overall: int = 30, window: float = 300.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.per_user, self.overall, self.window, self.clock = per_user, overall, window, clock
         self._failures: dict[str, deque[float]] = {}
@@ -48,16 +48,17 @@ class LoginThrottle:
             self._recent(OVERALL, now).append(now)
 
 
-def throttled_auth(username: str, password: str, throttle: LoginThrottle | None = None) -> Callable[[str, str], bool]:
-    """gradio's `auth` callable for one account, its password compared in constant time, failures limited."""
+def throttled_auth(users: list[tuple[str, str]], throttle: LoginThrottle | None = None) -> Callable[[str, str], bool]:
+    """gradio's `auth` callable for the accounts (user, password): passwords compared in constant time, and
+    failures limited per name and in total (`LoginThrottle`)."""
     limit = throttle or LoginThrottle()
+    accounts = dict(users)
 
     def check(user: str, given: str) -> bool:
         if not limit.allowed(user):
             return False  # refused without comparing: a guess during the lockout tells nothing
-        ok = hmac.compare_digest(user.encode(), username.encode()) & hmac.compare_digest(
-            given.encode(), password.encode()
-        )
+        expected = accounts.get(user)
+        ok = expected is not None and hmac.compare_digest(expected.encode(), (given or "").encode())
         limit.record(user, ok)
         return ok
 

@@ -59,9 +59,8 @@ def findings_json(findings: list[Finding]) -> dict:
 
 
 def summary_json(summary: Any) -> dict:
-    """An IndexSummary as plain data, with its Chinese one-line description."""
-    data = dataclasses.asdict(summary) if dataclasses.is_dataclass(summary) else dict(vars(summary))
-    return {**data, "message": summary.describe()}
+    """An IndexSummary as a response carries it: file names (never the server's folders) and its Chinese line."""
+    return {**summary.public(), "message": summary.describe()}
 
 
 def write_private(path: Path, text: str) -> None:
@@ -346,7 +345,6 @@ class Service:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.llm = LlmConfig(self.data_dir)
         self.drafts = DraftStore(self.data_dir)
-        self.library = self.data_dir / "library"
         self.admin, self.auth = admin, auth
         self.index_lock = threading.Lock()
         self._open_lock = threading.Lock()
@@ -409,13 +407,31 @@ class Service:
             return self._corpus
 
     def index(self, paths: list[Path], progress: Callable[[int, int, str], None] | None = None) -> Any:
-        """Index files; one run at a time, whoever asks (a second upload waits for the first)."""
+        """Index files or folders on the server (the bundled reports); one run at a time, whoever asks."""
+        return self._indexing(lambda corpus: corpus.index(paths, progress=progress))
+
+    def add_uploads(
+        self, uploads: list[tuple[Path, str]], progress: Callable[[int, int, str], None] | None = None
+    ) -> Any:
+        """Uploaded (temporary file, its name) pairs kept in the file store by content and indexed, each read in a
+        worker process with memory and time caps (so one bad upload cannot take the server down); an upload that
+        cannot be indexed is not kept. Returns one summary of them all."""
+        from .sandbox import read_in_worker
+
+        def run(corpus: Any) -> Any:
+            summaries = [
+                corpus.add_upload(path, name, progress, read=lambda p, name=name: read_in_worker(p, name=name))
+                for path, name in uploads
+            ]
+            return sum(summaries[1:], summaries[0])
+
+        return self._indexing(run)
+
+    def _indexing(self, run: Callable[[Any], Any]) -> Any:
         with self.index_lock:
             self.busy = True
             try:
-                summary = self.corpus().index(paths, progress=progress)
-                self._discard_failed_uploads(summary.failed)
-                return summary
+                return run(self.corpus())
             finally:
                 self.busy = False
                 self.status = self.corpus_status()
@@ -424,22 +440,6 @@ class Service:
         with self.index_lock:
             self.corpus().remove(source)
         self.status = self.corpus_status()
-
-    def keep_upload(self, path: str | Path, name: str | None = None) -> Path:
-        """Copy an uploaded file into the data folder, so the corpus keeps a stable source to re-index."""
-        src = Path(path)
-        self.library.mkdir(parents=True, exist_ok=True)
-        target = self.library / Path(name or src.name).name
-        shutil.copyfile(src, target)
-        return target
-
-    def _discard_failed_uploads(self, failed: list[tuple[str, str]]) -> None:
-        """An upload that could not be indexed is not kept: the library holds only reports the corpus knows."""
-        library = self.library.resolve()
-        for source, _ in failed:
-            path = Path(source)
-            if path.parent == library:
-                path.unlink(missing_ok=True)
 
     def corpus_status(self) -> str:
         reports = self.corpus().list_reports()
@@ -474,10 +474,12 @@ class Service:
 
     # ── reports ──
 
-    def parse(self, path: str | Path) -> Report:
-        from .parser import parse_file
+    def parse(self, path: str | Path, name: str | None = None) -> Report:
+        """An uploaded report, read in a worker process with memory and time caps; `name` (the upload's own
+        name) is how messages name it, never the server's temporary path."""
+        from .sandbox import read_in_worker
 
-        return parse_file(path)
+        return read_in_worker(path, name=name)[1]
 
     def check(self, report: Report, prior: Report | None = None) -> list[Finding]:
         from .checks import check

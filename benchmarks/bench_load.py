@@ -1,6 +1,6 @@
 """Load test: N concurrent gradio_client clients on the named endpoints, mixed, against one running app.
 
-The app is started in this process with `assistant.webapp.serve` on a fresh data folder (the bundled corpus
+The app is started in this process with `assistant.web.serve` on a fresh data folder (the bundled corpus
 indexed before the clock starts). Each client runs a fixed mix of /check (a real report upload), /ask, /draft
 and, now and then, /index (an upload to the corpus, the same bytes each time: skipped after the first). The
 baseline is the same mix from one client in the same run; printed: per endpoint and overall p50/p95 latency
@@ -25,7 +25,7 @@ from pathlib import Path
 from gradio_client import Client, handle_file
 
 from assistant.settings import load_settings
-from assistant.webapp import serve
+from assistant.web import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "corpus" / "pingtan-2023.txt"

@@ -63,7 +63,7 @@ def start_app() -> Iterator[Callable[..., tuple[Any, str, Any]]]:
     (demo, url, workspace); it indexes `corpus_dir` in the background when given. Servers a test left
     running are closed at the end of the session (closing twice is harmless)."""
     from assistant.settings import load_settings
-    from assistant.webapp import serve
+    from assistant.web import serve
 
     started = []
 

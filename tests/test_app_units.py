@@ -32,11 +32,12 @@ from assistant.labels import (
 )
 from assistant.llm import PLACEHOLDER_KEY
 from assistant.parser import parse_file
+from assistant.ratelimit import LoginThrottle, throttled_auth
 from assistant.report import Report
 from assistant.service import Service, blank_report, check_connection
 from assistant.settings import Settings, load_settings
 from assistant.tables import grids, t3_cell, t4_cell
-from assistant.web.app import LoginGuard, build_app, load
+from assistant.web.app import build_app, load
 from assistant.web.ask import AskTab, passage_html
 from assistant.web.chat import NEEDS_LLM, ChatTab, route
 from assistant.web.common import (
@@ -572,7 +573,7 @@ def test_only_the_administrator_sees_or_changes_the_model_settings(web, request)
 
 def test_login_attempts_are_limited_per_user():
     now = [0.0]
-    check = LoginGuard([("admin", "right")], clock=lambda: now[0])
+    check = throttled_auth([("admin", "right")], LoginThrottle(clock=lambda: now[0]))
     assert check("admin", "right")
     for _ in range(5):
         assert not check("admin", "wrong")

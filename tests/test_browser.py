@@ -122,62 +122,71 @@ def tables_file(tmp_path: Path, reports: Path) -> Path:
     return tables
 
 
+def _draft_from_upload(page, notes: Path, tables: Path) -> None:
+    """上传要点: notes and tables in, a first draft out, its tables in the official layout."""
+    tab(page, "上传要点")
+    expect(page.locator("#up-docx")).to_be_hidden()  # no empty download boxes
+    page.locator("#up-notes input[type=file]").set_input_files(str(notes))
+    page.locator("#up-tables input[type=file]").set_input_files(str(tables))
+    for box in ("#up-notes", "#up-tables"):  # uploaded: the file's download link is shown
+        expect(page.locator(f"{box} a").first).to_be_visible(timeout=TIMEOUT)
+    page.locator("#up-go").click()
+    expect(page.locator("#up-draft")).to_contain_text(f"{ORG}2021年政府信息公开工作年度报告", timeout=TIMEOUT)
+    expect(page.locator("#up-draft")).to_contain_text("全年主动公开政府信息860条")
+    expect(page.locator("#up-notice")).to_contain_text("已生成初稿，由离线引擎起草")
+    t4 = page.locator("#up-draft table[data-table=table4]")  # rendered in the official layout, not Markdown
+    expect(t4.locator("td")).to_have_count(15)
+    expect(t4.locator("th[colspan]").first).to_have_text("行政复议")
+
+
+def _edit_a_cell_and_see_it_marked(page) -> None:
+    """表格填报: a typed cell breaks 表三's balance; the failing cells are marked in both views."""
+    tab(page, "表格填报")
+    check = page.locator("#table-check")
+    expect(check.locator("td.bad")).to_have_count(0, timeout=TIMEOUT)
+    type_cell(page, "table3", 0, 1, "999")  # 一、本年新收 × 自然人
+    expect(check.locator("td.bad").first).to_be_visible(timeout=TIMEOUT)
+    expect(check).to_contain_text("「自然人」列勾稽关系不成立")
+    bad_rows = check.locator("table[data-table=table3] tr:has(td.bad) td:first-child").all_inner_texts()
+    assert bad_rows[0].startswith("一、本年新收") and len(bad_rows) == 4
+    first_bad = check.locator("table[data-table=table3] td.bad").first
+    assert "「自然人」列勾稽关系不成立" in first_bad.get_attribute("title")
+    expect(check.locator("ul[data-table=table3]")).to_contain_text(f"表三勾稽关系：表三「{T3_TOTAL}」行「自然人」列")
+    assert check.locator("ul[data-table=table3] li").first.get_attribute("title").startswith("规则代码 T3-")
+    # marked in the grid being edited, too: the four cells of the identity
+    rows = [r.text for r in T3_ROWS["2021"]]
+    for row in ("一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", T3_TOTAL):
+        grid_cell = page.locator(f'#table3 [data-testid="cell-{rows.index(row)}-1"]')
+        expect(grid_cell).to_have_css("background-color", "rgb(255, 221, 221)")
+    expect(page.locator('#table3 [data-testid="cell-2-1"]')).not_to_have_css("background-color", "rgb(255, 221, 221)")
+    expect(check.locator("table[data-table=table3] td[rowspan]").first).to_have_text("三、本年度办理结果")
+    expect(page.locator("#table2")).to_contain_text("第二十条第（五）项")
+    visible_text_is_chinese(page)
+
+
+def _download_the_unchecked_docx(page, tmp_path: Path) -> None:
+    """The draft with an error downloads as a .docx marked 未通过校验."""
+    page.locator("#tb-export").click()
+    link = page.locator("#tb-docx a").first
+    expect(link).to_be_visible(timeout=TIMEOUT)
+    with page.expect_download() as info:
+        link.click()
+    docx = tmp_path / "下载.docx"
+    info.value.save_as(docx)
+    with zipfile.ZipFile(docx) as z:
+        body = z.read("word/document.xml").decode("utf-8")
+    assert "未通过校验" in body and ORG in body
+
+
 def test_draft_edit_table_download_and_restart(browser, tmp_path, reports, start_app, free_port):
     notes, tables = notes_file(tmp_path), tables_file(tmp_path, reports)
     data, port = tmp_path / "data", free_port
     demo, url, _ = start_app(data, port)
     try:
         page = open_page(browser, url)
-        tab(page, "上传要点")
-        expect(page.locator("#up-docx")).to_be_hidden()  # no empty download boxes
-        page.locator("#up-notes input[type=file]").set_input_files(str(notes))
-        page.locator("#up-tables input[type=file]").set_input_files(str(tables))
-        for box in ("#up-notes", "#up-tables"):  # uploaded: the file's download link is shown
-            expect(page.locator(f"{box} a").first).to_be_visible(timeout=TIMEOUT)
-        page.locator("#up-go").click()
-        expect(page.locator("#up-draft")).to_contain_text(f"{ORG}2021年政府信息公开工作年度报告", timeout=TIMEOUT)
-        expect(page.locator("#up-draft")).to_contain_text("全年主动公开政府信息860条")
-        expect(page.locator("#up-notice")).to_contain_text("已生成初稿，由离线引擎起草")
-        t4 = page.locator("#up-draft table[data-table=table4]")  # rendered in the official layout, not Markdown
-        expect(t4.locator("td")).to_have_count(15)
-        expect(t4.locator("th[colspan]").first).to_have_text("行政复议")
-
-        tab(page, "表格填报")
-        check = page.locator("#table-check")
-        expect(check.locator("td.bad")).to_have_count(0, timeout=TIMEOUT)
-        type_cell(page, "table3", 0, 1, "999")  # 一、本年新收 × 自然人
-        expect(check.locator("td.bad").first).to_be_visible(timeout=TIMEOUT)
-        expect(check).to_contain_text("「自然人」列勾稽关系不成立")
-        bad_rows = check.locator("table[data-table=table3] tr:has(td.bad) td:first-child").all_inner_texts()
-        assert bad_rows[0].startswith("一、本年新收") and len(bad_rows) == 4
-        first_bad = check.locator("table[data-table=table3] td.bad").first
-        assert "「自然人」列勾稽关系不成立" in first_bad.get_attribute("title")
-        expect(check.locator("ul[data-table=table3]")).to_contain_text(
-            f"表三勾稽关系：表三「{T3_TOTAL}」行「自然人」列"
-        )
-        assert check.locator("ul[data-table=table3] li").first.get_attribute("title").startswith("规则代码 T3-")
-        # marked in the grid being edited, too: the four cells of the identity
-        rows = [r.text for r in T3_ROWS["2021"]]
-        for row in ("一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", T3_TOTAL):
-            grid_cell = page.locator(f'#table3 [data-testid="cell-{rows.index(row)}-1"]')
-            expect(grid_cell).to_have_css("background-color", "rgb(255, 221, 221)")
-        expect(page.locator('#table3 [data-testid="cell-2-1"]')).not_to_have_css(
-            "background-color", "rgb(255, 221, 221)"
-        )
-        expect(check.locator("table[data-table=table3] td[rowspan]").first).to_have_text("三、本年度办理结果")
-        expect(page.locator("#table2")).to_contain_text("第二十条第（五）项")
-        visible_text_is_chinese(page)
-
-        page.locator("#tb-export").click()
-        link = page.locator("#tb-docx a").first
-        expect(link).to_be_visible(timeout=TIMEOUT)
-        with page.expect_download() as info:
-            link.click()
-        docx = tmp_path / "下载.docx"
-        info.value.save_as(docx)
-        with zipfile.ZipFile(docx) as z:
-            body = z.read("word/document.xml").decode("utf-8")
-        assert "未通过校验" in body and ORG in body
+        _draft_from_upload(page, notes, tables)
+        _edit_a_cell_and_see_it_marked(page)
+        _download_the_unchecked_docx(page, tmp_path)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser-tables.png"), full_page=True)
     finally:

@@ -17,7 +17,7 @@ from assistant.parser import parse_text
 from assistant.report import Report
 from assistant.spreadsheet import load_tables, write_template
 from assistant.tables import Tables, grids, t3_cell
-from assistant.webapp_tables import from_frames, to_frames
+from assistant.web.tables import from_frames, to_frames
 
 ROW = T3_ROWS["2021"][2].text  # （一）予以公开
 CELL = t3_cell(ROW, 1)  # 商业企业

@@ -24,6 +24,7 @@ from assistant.corpus import (
 from assistant.embeddings import HashEmbeddings, tokens
 from assistant.labels import SECTIONS
 from assistant.parser import parse_file
+from assistant.service import summary_json
 from assistant.settings import Settings
 
 SMALL = ("pingtan-2021.txt", "pingtan-2022.txt", "weishi-kaifaqu-2022.txt")
@@ -197,19 +198,20 @@ def test_cli_index_reports_skips_and_exit_code(
 
 
 def test_web_upload_that_fails_to_index_is_not_kept(tmp_path: Path, reports) -> None:
-    from assistant.webapp_workspace import Workspace
+    from assistant.service import Service
 
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     (uploads / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (uploads / "notes.txt").write_text("这不是年度报告，只是几句笔记。", encoding="utf-8")
     shutil.copy(reports / "pingtan-2022.txt", uploads / "pingtan-2022.txt")
-    workspace = Workspace(Settings(data_dir=tmp_path / "data"))
-    kept = [workspace.keep_upload(path) for path in sorted(uploads.iterdir())]
-    summary = workspace.index(kept)
+    service = Service(Settings(data_dir=tmp_path / "data"))
+    summary = service.add_uploads([(path, path.name) for path in sorted(uploads.iterdir())])
     assert sorted(Path(s).name for s, _ in summary.failed) == ["broken.pdf", "notes.txt"]
-    assert [p.name for p in workspace.library.iterdir()] == ["pingtan-2022.txt"]
-    assert [Path(r["source"]).name for r in workspace.corpus().list_reports()] == ["pingtan-2022.txt"]
+    library = service.corpus().library
+    assert [p.name for p in library.glob("*/*")] == ["pingtan-2022.txt"]  # library/<sha256>/<name>
+    assert [Path(r["source"]).name for r in service.corpus().list_reports()] == ["pingtan-2022.txt"]
+    assert summary_json(summary)["failed"][0]["file"] == "broken.pdf"  # names, never the server's folders
 
 
 def test_parse_hint_count_counts_each_finding_once(tmp_path: Path, reports: Path) -> None:

@@ -8,10 +8,7 @@ draft back and two users never share one. Each browser tab holds the revision of
 
 from __future__ import annotations
 
-import hmac
 import secrets
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ import gradio as gr
 from gradio import FileData
 
 from ..errors import InputError
+from ..ratelimit import throttled_auth
 from ..readers import MAX_BYTES
 from ..service import BUNDLED_CORPUS, Service, findings_json, summary_json
 from ..settings import Settings
@@ -34,31 +32,6 @@ from .tables import TablesTab
 from .upload import UploadTab
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-MAX_FAILED_LOGINS = 5  # per user name within LOCKOUT_SECONDS
-LOCKOUT_SECONDS = 300.0
-
-
-class LoginGuard:
-    """gradio's password check with a limit: after MAX_FAILED_LOGINS wrong passwords for a user name within
-    LOCKOUT_SECONDS, that name is refused (even with the right password) until the window has passed."""
-
-    def __init__(self, users: list[tuple[str, str]], clock: Callable[[], float] = time.monotonic) -> None:
-        self.users = dict(users)
-        self.clock = clock
-        self.failures: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
-
-    def __call__(self, username: str, password: str) -> bool:
-        now = self.clock()
-        with self.lock:
-            recent = [t for t in self.failures.get(username, []) if now - t < LOCKOUT_SECONDS]
-            if len(recent) >= MAX_FAILED_LOGINS:
-                self.failures[username] = recent
-                return False
-            expected = self.users.get(username)
-            ok = expected is not None and hmac.compare_digest(expected.encode(), (password or "").encode())
-            self.failures[username] = recent if ok else [*recent, now]
-            return ok
 
 
 class Api:
@@ -77,8 +50,8 @@ class Api:
 
     def check(self, report: FileData, prior: FileData | None = None) -> dict:
         """Check a report file (PDF/DOCX/HTML/TXT), optionally against last year's; findings as JSON."""
-        prior_report = self.svc.parse(path_of(prior)) if prior else None
-        return findings_json(self.svc.check(self.svc.parse(path_of(report)), prior_report))
+        prior_report = self.svc.parse(path_of(prior), upload_name(prior)) if prior else None
+        return findings_json(self.svc.check(self.svc.parse(path_of(report), upload_name(report)), prior_report))
 
     def ask(self, question: str) -> dict:
         """Ask about past reports; the answer with citations as JSON."""
@@ -88,7 +61,7 @@ class Api:
         """Add a report file to the corpus; what indexing did, as JSON."""
         if not file:
             raise InputError("请提供报告文件。")
-        return summary_json(self.svc.index([self.svc.keep_upload(path_of(file), upload_name(file))]))
+        return summary_json(self.svc.add_uploads([(path_of(file), upload_name(file))]))
 
     def saved_draft(self, session_id: str) -> str:
         """The autosaved draft of a session as Markdown ("" when there is none)."""
@@ -188,7 +161,7 @@ def serve(
     _, url, _ = demo.launch(
         server_name=host or settings.server_name,
         server_port=port or settings.server_port,
-        auth=LoginGuard(users) if users else None,
+        auth=throttled_auth(users) if users else None,
         auth_message="年报助手：请输入用户名和密码（连续输错 5 次需等待 5 分钟）",
         prevent_thread_lock=not block,
         quiet=quiet,

@@ -59,9 +59,9 @@ class CorpusTab(Tab):
         for f in files:
             refuse_old_format(f)
         svc = self.page.svc
-        kept = [svc.keep_upload(path_of(f), upload_name(f)) for f in files]
         progress(0, desc="等待其他索引任务完成……")
-        summary = svc.index(kept, lambda done, total, name: progress((done, total), desc=f"正在索引 {name}"))
+        uploads = [(path_of(f), upload_name(f)) for f in files]
+        summary = svc.add_uploads(uploads, lambda done, total, name: progress((done, total), desc=f"正在索引 {name}"))
         failed = "".join(f"<li>{esc(Path(src).name)}：{esc(plain(why))}</li>" for src, why in summary.failed)
         return clean(f"<p>{esc(summary.describe())}</p>" + (f"<ul>{failed}</ul>" if failed else "")), *self.listing()
 

@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from ..errors import InputError
-from .common import Tab, download, draft_html, esc, findings_in, on, path_of, plain, report_in, saved_state
+from .common import Tab, download, draft_html, esc, findings_in, on, path_of, plain, report_in, saved_state, upload_name
 
 NOTE_TYPES = [".txt", ".md", ".docx", ".doc"]
 TABLE_TYPES = [".xlsx", ".json", ".xls"]
@@ -89,7 +89,7 @@ class UploadTab(Tab):
         progress(0.05, desc="正在读取要点……")
         notes = read_file(path_of(notes_file)).text
         tables = load_tables(path_of(tables_file)) if tables_file else None
-        prior = svc.parse(path_of(prior_file)) if prior_file else None
+        prior = svc.parse(path_of(prior_file), upload_name(prior_file)) if prior_file else None
         result = svc.draft_report(
             notes, org or "", int(year_given) if year_given else None, tables, prior, lambda m: progress(0.5, desc=m)
         )
