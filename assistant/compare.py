@@ -194,10 +194,12 @@ def summary_lines(comparison: Comparison) -> list[str]:
     return lines
 
 
-def _write_html(comparison: Comparison, path: Path) -> None:
+def comparison_html(comparison: Comparison) -> str:
+    """The comparison as an HTML fragment (every text escaped): the points, the figures (changed ones shaded),
+    the copied sentences (marked) beside last year's. The web app shows it; the .html page wraps it."""
     esc = html.escape
     rows = "".join(
-        f"<tr{' class=changed' if f.change else ''}>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+        ("<tr class=changed>" if f.change else "<tr>") + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
         for f, row in zip(comparison.figures, _figure_rows(comparison), strict=True)
     )
     head = "".join(f"<th>{h}</th>" for h in FIGURE_HEAD)
@@ -209,13 +211,19 @@ def _write_html(comparison: Comparison, path: Path) -> None:
         if s.copied
     )
     summary = "".join(f"<li>{esc(line)}</li>" for line in summary_lines(comparison))
+    return (
+        f'<div class="nb-compare"><p>上年：{esc(comparison.old)}<br>本年：{esc(comparison.new)}</p>'
+        f"<h2>要点</h2><ul>{summary}</ul><h2>与上年几乎相同的句子</h2>{sections or '<p>无。</p>'}"
+        f'<h2>统计表数字</h2><table class="nb-t"><tr>{head}</tr>{rows}</table></div>'
+    )
+
+
+def _write_html(comparison: Comparison, path: Path) -> None:
     page = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>与上年报告对比</title><style>'
         "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:1.5em}table{border-collapse:collapse}"
         "td,th{border:1px solid #bbb;padding:2px 6px}tr.changed td{background:#fff6d6}mark{background:#fde2e1}"
-        f"</style></head><body><h1>与上年报告对比</h1><p>上年：{esc(comparison.old)}<br>本年：{esc(comparison.new)}</p>"
-        f"<h2>要点</h2><ul>{summary}</ul><h2>统计表数字</h2><table><tr>{head}</tr>{rows}</table>"
-        f"<h2>与上年几乎相同的句子</h2>{sections or '<p>无。</p>'}</body></html>"
+        f"</style></head><body><h1>与上年报告对比</h1>{comparison_html(comparison)}</body></html>"
     )
     path.write_text(page, encoding="utf-8")
 

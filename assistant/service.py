@@ -501,6 +501,23 @@ class Service:
             source = f"语料库中的{report.org}{report.year - 1}年报告" if prior is not None else ""
         return report, self.check(report, prior), source
 
+    def review_batch(self, paths: list[Path], progress: Callable[[int, int, str], None] | None = None) -> list[Any]:
+        """Many reports (files or .zip archives) checked, each against last year's report of the same body from
+        the batch or the corpus; one unreadable file never stops the rest."""
+        from .review import review
+
+        try:
+            corpus = self.corpus()
+        except UserError:
+            corpus = None  # without a corpus, reports are paired within the batch only
+        return review(paths, corpus=corpus, progress=progress)
+
+    def compare(self, old: str | Path, new: str | Path, names: tuple[str | None, str | None] = (None, None)) -> Any:
+        """Two reports of one body side by side: last year's and this year's."""
+        from .compare import compare
+
+        return compare(self.parse(old, names[0]), self.parse(new, names[1]))
+
     def draft_report(
         self,
         notes: str,

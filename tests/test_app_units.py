@@ -407,12 +407,12 @@ def test_edited_cell_breaks_the_balance_and_is_marked(web, pingtan_2021):
     assert "「自然人」列勾稽关系不成立" in balance[0].message
     row_total = next(f for f in findings if f.rule == "T3-ROW-TOTAL")
     assert marked[(T3_NEW, "总计")] == row_total.message
-    assert f"错误 表三勾稽关系：表三「{T3_TOTAL}」行「自然人」列：{balance[0].message}" in parsed.lists["table3"]
+    assert f"错误 表三勾稽关系不成立：表三「{T3_TOTAL}」行「自然人」列：{balance[0].message}" in parsed.lists["table3"]
     # the parser's warning about 表二's run-together digits: that row's cells yellow, listed under 表二
     warned = [row[0]["text"] for row in _expand(parsed.tables["table2"]) if any("warn" in c["class"] for c in row)]
     assert warned == ["行政规范性文件"]
     assert [item.split("的数字")[0] for item in parsed.lists["table2"]] == [
-        "警告 数字难以确定：表二「行政规范性文件」行"
+        "警告 数字粘连无法确定：表二「行政规范性文件」行"
     ]
     assert "table4" not in parsed.lists
 
@@ -519,9 +519,9 @@ def test_section_findings_wait_for_a_narrative(web):
     findings = web.svc.check(report)
     assert any(f.where.section for f in findings)
     doc = doc_state("", report, findings, 0)
-    assert "缺少部分" not in draft_html(report, findings) and "缺少部分" not in web.tables.show(doc)[-1]
+    assert "缺少规定部分" not in draft_html(report, findings) and "缺少规定部分" not in web.tables.show(doc)[-1]
     written = report.model_copy(update={"sections": {SECTIONS[0].text: "全年工作平稳。"}})
-    assert "缺少部分" in draft_html(written, web.svc.check(written))
+    assert "缺少规定部分" in draft_html(written, web.svc.check(written))
 
 
 def test_table_editors_have_a_fixed_shape(web):

@@ -151,7 +151,9 @@ def _edit_a_cell_and_see_it_marked(page) -> None:
     assert bad_rows[0].startswith("一、本年新收") and len(bad_rows) == 4
     first_bad = check.locator("table[data-table=table3] td.bad").first
     assert "「自然人」列勾稽关系不成立" in first_bad.get_attribute("title")
-    expect(check.locator("ul[data-table=table3]")).to_contain_text(f"表三勾稽关系：表三「{T3_TOTAL}」行「自然人」列")
+    expect(check.locator("ul[data-table=table3]")).to_contain_text(
+        f"表三勾稽关系不成立：表三「{T3_TOTAL}」行「自然人」列"
+    )
     assert check.locator("ul[data-table=table3] li").first.get_attribute("title").startswith("规则代码 T3-")
     # marked in the grid being edited, too: the four cells of the identity
     rows = [r.text for r in T3_ROWS["2021"]]
@@ -335,7 +337,7 @@ def test_edit_in_place_undo_restore_and_check_a_finished_report(browser, tmp_pat
         expect(box).not_to_have_value("", timeout=TIMEOUT)
         original = box.input_value()
         assert "请补充" in original
-        expect(page.locator("#sec-5-findings")).to_contain_text("待补充的内容", timeout=TIMEOUT)
+        expect(page.locator("#sec-5-findings")).to_contain_text("仍有待补充的占位语句", timeout=TIMEOUT)
         box.fill("")
         box.type("一是政策解读形式单一。下一步将丰富解读形式。", delay=15)
         expect(page.locator("#sec-4-findings")).to_contain_text("本部分未发现问题", timeout=TIMEOUT)
@@ -356,7 +358,7 @@ def test_edit_in_place_undo_restore_and_check_a_finished_report(browser, tmp_pat
         result = page.locator("#rv-result")
         expect(result.locator("table[data-table=table3] td.bad").first).to_be_visible(timeout=TIMEOUT)
         expect(page.locator("#rv-summary")).to_contain_text("平潭综合实验区2020年报告")
-        expect(result).to_contain_text("表三办理结果合计")
+        expect(result).to_contain_text("表三办理结果总计有误")
         assert result.locator(".nb-review-row").count() == len(SECTIONS)
         visible_text_is_chinese(page)
         page.screenshot(path=str(ARTIFACTS / "browser-review.png"), full_page=True)

@@ -22,6 +22,7 @@ from ..readers import MAX_BYTES
 from ..service import BUNDLED_CORPUS, Service, findings_json, summary_json
 from ..settings import Settings
 from .ask import AskTab
+from .batch import BatchTab
 from .chat import ChatTab, proposal_view
 from .common import CSS, THEME, TOAST_JS, Page, doc_state, guard, path_of, upload_name, warn
 from .corpus import CorpusTab
@@ -121,10 +122,11 @@ def build_app(svc: Service) -> gr.Blocks:
         timer.tick(status_tick(svc), outputs=[status, timer], show_progress="hidden", **PRIVATE)
         chat, upload, edit, tables = ChatTab(page), UploadTab(page), EditTab(page), TablesTab(page)
         review, ask, corpus, settings = ReviewTab(page), AskTab(page), CorpusTab(page), SettingsTab(page)
+        batch = BatchTab(page)
         with gr.Tabs():
-            for tab in (chat, upload, edit, tables, review, ask, corpus, settings):
+            for tab in (chat, upload, edit, tables, review, batch, ask, corpus, settings):
                 tab.build()
-        for tab in (chat, upload, edit, tables, review, ask, settings):
+        for tab in (chat, upload, edit, tables, review, batch, ask, settings):
             tab.wire()
         corpus.wire(status, ask)
         for tab in (chat, upload, edit, tables):

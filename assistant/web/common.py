@@ -24,6 +24,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 from ..cells import format_number
+from ..checks.names import rule_name
 from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL, Template
 from ..report import SEVERITY_ZH, Finding, Report
 from ..service import UNCHECKED, Service, has_errors
@@ -76,35 +77,6 @@ TOAST_JS = """() => {
   new MutationObserver(fix).observe(document.body, {childList: true, subtree: true, characterData: true});
 }"""
 
-# the checker's rule codes as a reader names them; the code itself only in the tooltip
-RULE_NAMES = {
-    "TABLE-MISSING": "统计表缺失或不完整",
-    "BLANK-CELL": "单元格空白",
-    "T2-COUNT": "表二数值有误",
-    "T3-INTEGER": "表三应为非负整数",
-    "T4-INTEGER": "表四应为非负整数",
-    "T3-BALANCE": "表三勾稽关系",
-    "T3-ROW-TOTAL": "表三行合计",
-    "T3-RESULT-SUM": "表三办理结果合计",
-    "T4-GROUP-TOTAL": "表四合计",
-    "N-TABLE-MISMATCH": "正文与统计表不一致",
-    "N-NONE-CONTRADICTS": "正文称“无”与统计表矛盾",
-    "N-PART-EXCEEDS-WHOLE": "部分大于总数",
-    "S-SECTION-MISSING": "缺少部分",
-    "S-SECTION-ORDER": "部分顺序",
-    "S-PARTS": "总体情况缺少方面",
-    "S-LENGTH": "篇幅",
-    "S-YEAR": "年度",
-    "S-FEE": "信息处理费",
-    "S-PLACEHOLDER": "待补充的内容",
-    "X-CARRYOVER": "上年结转数",
-    "X-PRIOR": "上年报告",
-    "P-AMBIGUOUS": "数字难以确定",
-    "P-UNREADABLE": "无法读取",
-    "P-SHIFTED": "表格错位",
-    "D-COPY": "与上年雷同",
-    "UI-NOT-A-NUMBER": "不是数字",
-}
 # words of the command line and of libraries that a message may carry, as the web app names them
 _PLAIN_WORDS = (
     ("--org", "“机关名称”"),
@@ -160,10 +132,6 @@ def warn(message: str) -> None:
 
 
 # ── findings ──
-
-
-def rule_name(code: str) -> str:
-    return RULE_NAMES.get(code, "校验提示")
 
 
 def named(f: Finding) -> str:
