@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from .cells import format_number
@@ -205,6 +206,7 @@ class _DocxWriter:
         color: str | None = None,
         container=None,
         style: str | None = None,
+        right_indent: float | None = None,
     ):
         """A paragraph of (text, east-Asian font) pieces at fixed 28 pt line spacing; `style` names a Word
         style (a heading's, so Word and WPS list it in the navigation pane)."""
@@ -219,6 +221,9 @@ class _DocxWriter:
         fmt.first_line_indent = Pt(2 * size) if indent else Pt(0)
         if center:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if right_indent is not None:  # right-aligned, ending `right_indent` points in from the margin
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            fmt.right_indent = Pt(right_indent)
         for text, font in pieces:
             # a heading style brings its own colour and bold: the 公文 look is set on the run
             self.style_run(p.add_run(text), font, size, color=color or (BLACK if style else None))
@@ -318,8 +323,22 @@ class _DocxWriter:
         return path
 
 
-def to_docx(report: Report, path: str | Path, findings: list[Finding] | None = None, status: str | None = None) -> Path:
-    """Write the report as a GB/T 9704 .docx; a `status` such as "未通过校验" adds a red notice on top."""
+def signature(report: Report, day: date | None = None) -> list[str]:
+    """The 落款 under the text: the issuing body and the date (成文日期, today unless given), as GB/T 9704 7.3.5
+    places them; none without a body."""
+    day = day or date.today()
+    return [report.org, f"{day.year}年{day.month}月{day.day}日"] if report.org else []
+
+
+def to_docx(
+    report: Report,
+    path: str | Path,
+    findings: list[Finding] | None = None,
+    status: str | None = None,
+    day: date | None = None,
+) -> Path:
+    """Write the report as a GB/T 9704 .docx, signed (落款) with the body and `day`; a `status` such as "未通过校验"
+    adds a red notice on top."""
     w = _DocxWriter()
     if status:
         w.paragraph([(_status_notice(status), FONT_H1)], indent=False, color=RED)
@@ -332,6 +351,10 @@ def to_docx(report: Report, path: str | Path, findings: list[Finding] | None = N
             w.body_paragraph(text)
         if i in TABLE_AFTER_SECTION:
             w.table(tables[TABLE_AFTER_SECTION[i]], report)
+    if lines := signature(report, day):
+        w.paragraph([("", FONT_BODY)])
+        for line in lines:  # right-aligned, four characters in from the margin
+            w.paragraph([(line, FONT_BODY)], indent=False, right_indent=4 * SIZE_3)
     if findings:
         w.paragraph([(FINDINGS_HEADING, FONT_H1)])
         for n, f in enumerate(findings, 1):

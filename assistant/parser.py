@@ -81,6 +81,8 @@ FOOTER_RE = re.compile(
 # header words of 表三, which an extraction may repeat above every row
 T3_HEADER_WORDS = frozenset([*T3_COLUMNS, "申请人情况", "法人或其他组织"])
 FINDINGS_RE = re.compile(rf"^[#\s]*{re.escape(FINDINGS_HEADING)}\s*$", re.M)
+# a closing 落款: a short line naming the body (no sentence punctuation), then the date, at the very end
+SIGNATURE_RE = re.compile(r"(?:\n[^\n。；，,]{2,40})?\n\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
 PART_MARK_RE = re.compile(r"[（(]\s*([一二三四五六七八九十])\s*[）)]")
 
 
@@ -196,11 +198,12 @@ def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
 
 def _narrative(i: int, body: str) -> str:
     """A section's own words (PDF page breaks dropped): for the table sections (二/三/四) the text
-    before the table."""
+    before the table; for the last section, without the 落款 (body and date) that may close the report."""
     if anchor := TABLE_ANCHORS.get(i):
         m = anchor.search(body)
         body = body[: m.start()] if m else body
-    return "\n".join(line for line in body.split("\n") if line != PAGE_BREAK).strip()
+    text = "\n".join(line for line in body.split("\n") if line != PAGE_BREAK).strip()
+    return SIGNATURE_RE.sub("", text).strip() if i == len(SECTIONS) - 1 else text
 
 
 def _parts(overview: str) -> dict[str, str]:
