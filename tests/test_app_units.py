@@ -15,6 +15,7 @@ import pytest
 
 import app
 from assistant.cells import format_number
+from assistant.checks import check
 from assistant.errors import ConfigError, InputError, UnreadableError
 from assistant.labels import (
     SECTIONS,
@@ -36,7 +37,7 @@ from assistant.ratelimit import LoginThrottle, throttled_auth
 from assistant.report import Report
 from assistant.service import Service, blank_report, check_connection
 from assistant.settings import Settings, load_settings
-from assistant.tables import grids, t3_cell, t4_cell
+from assistant.tables import Tables, grids, t3_cell, t4_cell
 from assistant.web.app import build_app, load
 from assistant.web.ask import AskTab, passage_html
 from assistant.web.chat import NEEDS_LLM, ChatTab, route
@@ -388,7 +389,7 @@ def test_edited_cell_breaks_the_balance_and_is_marked(web, pingtan_2021):
     findings = web.svc.check(edited)
     balance = [f for f in findings if f.rule == "T3-BALANCE"]
     assert len(balance) == 1
-    assert set(failing_cells(balance, edited.template)) == {
+    assert set(failing_cells(balance, edited)) == {
         t3_cell(row, 0) for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)
     }
 
@@ -427,7 +428,7 @@ def test_non_numbers_are_findings_not_tracebacks(pingtan_2021):
         f"表三「{T3_ROWS['2021'][2].text}」行「科研机构」列：“十二”不是数字",
         "表四「行政复议·结果维持」：1.5 不是整数，此处应为件数",
     ]
-    marks = failing_cells(bad, pingtan_2021.template)
+    marks = failing_cells(bad, pingtan_2021)
     assert set(marks) == {t3_cell(T3_ROWS["2021"][2].text, 2), t4_cell(0)}
 
 
@@ -471,12 +472,12 @@ def test_failing_cells_are_marked_in_the_grid_being_edited(web, pingtan_2021):
     t2, t3, t4 = to_frames(pingtan_2021)
     t3.iloc[0, 1] = t3.iloc[0, 1] + 5  # 一、本年新收 × 自然人
     edited, _ = from_frames(pingtan_2021, t2, t3, t4)
-    css = grid_marks(web.svc.check(edited), edited.template)
+    css = grid_marks(web.svc.check(edited), edited)
     rows = [r.text for r in T3_ROWS["2021"]]
     for row in (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT):
         assert f'#table3 [data-testid="cell-{rows.index(row)}-1"]{{background:#fdd' in css
     assert '#table3 [data-testid="cell-0-7"]' in css  # the row total that no longer adds up
-    assert grid_marks([], "2021") == ""
+    assert grid_marks([], Tables.blank("2021")) == ""
 
 
 def _typed(row: int, col: int, value: str, previous: str) -> SimpleNamespace:
@@ -833,3 +834,15 @@ def test_a_bug_while_indexing_in_the_background_is_logged_on_the_status_line(tmp
     log = tmp_path / "logs" / "webapp.log"
     assert svc.status == f"语料库：索引失败：内部错误：KeyError（程序缺陷，不是您的输入问题）。详细信息已记录在 {log}"
     assert "a bug in our own code" in log.read_text(encoding="utf-8")
+
+
+def test_a_tables_one_blank_cell_warning_marks_each_blank_cell():
+    """BLANK-CELL is one warning per table in the list; in the grids every blank cell it counts is marked."""
+    report = Report(**Tables.blank("2021").model_dump())
+    report.table3 = {k: [0] * len(v) for k, v in report.table3.items()}
+    report.set(t3_cell(T3_NEW, 2), None)
+    report.set(t3_cell(T3_CARRIED, 4), None)
+    blank = [f for f in check(report) if f.rule == "BLANK-CELL" and f.where.table == "table3"]
+    assert len(blank) == 1
+    marked = {cell for cell in failing_cells(blank, report) if cell.table == "table3"}
+    assert marked == {t3_cell(T3_NEW, 2), t3_cell(T3_CARRIED, 4)}

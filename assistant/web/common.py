@@ -25,10 +25,10 @@ from markdown_it import MarkdownIt
 
 from ..cells import format_number
 from ..checks.names import rule_name
-from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL, Template
+from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
 from ..report import SEVERITY_ZH, Finding, Report
 from ..service import UNCHECKED, Service, has_errors
-from ..tables import TABLE_TITLES, Grid, GridCell, Location, grids
+from ..tables import TABLE_TITLES, Grid, GridCell, Location, Tables, grids
 
 THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="slate", neutral_hue="slate")
 
@@ -173,18 +173,20 @@ def verdict_html(findings: list[Finding]) -> str:
 _BALANCE_ROWS = (T3_NEW, T3_CARRIED, T3_TOTAL, T3_CARRY_NEXT)
 
 
-def failing_cells(findings: list[Finding], template: Template) -> dict[Location, list[Finding]]:
+def failing_cells(findings: list[Finding], tables: Tables) -> dict[Location, list[Finding]]:
     """Which value cells each finding is about: the cells its location covers (a T3-BALANCE finding, about
-    one column's 勾稽关系, covers the four cells of that identity, not only （七）总计)."""
+    one column's 勾稽关系, covers the four cells of that identity, not only （七）总计; a table's one BLANK-CELL
+    warning covers that table's blank cells)."""
     cells: dict[Location, list[Finding]] = {}
-    for grid in grids(template):
+    for grid in grids(tables.template):
         for c in grid.value_cells:
             assert c.ref is not None
             for f in findings:
                 where = f.where
                 if f.rule == "T3-BALANCE" and c.ref.row in _BALANCE_ROWS:
                     where = where.model_copy(update={"row": c.ref.row})
-                if where.covers(c.ref):
+                blank = f.rule == "BLANK-CELL" and where.table == c.ref.table and tables.cell(c.ref) is None
+                if blank or where.covers(c.ref):
                     cells.setdefault(c.ref, []).append(f)
     return cells
 
@@ -219,7 +221,7 @@ def grid_html(grid: Grid, report: Report, marks: dict[Location, list[Finding]]) 
 def render_html(report: Report, findings: list[Finding]) -> str:
     """The three tables in the official merged layout: failing cells red (warnings yellow) with the rule's
     message as their tooltip, and under each table the list of its findings, each naming its cell."""
-    marks = failing_cells(findings, report.template)
+    marks = failing_cells(findings, report)
     parts = ['<div class="nb-tables">']
     for grid in grids(report.template):
         parts.append(grid_html(grid, report, marks))
@@ -237,7 +239,7 @@ def draft_html(report: Report | None, findings: list[Finding], empty: str = "") 
         return clean(f"<p><i>{esc(empty)}</i></p>")
     from ..export import report_title
 
-    marks = failing_cells(findings, report.template)
+    marks = failing_cells(findings, report)
     tables = grids(report.template)
     out = ['<div class="nb-doc">', f"<h2>{esc(report_title(report))}</h2>"]
     if has_errors(findings):

@@ -127,11 +127,11 @@ def from_frames(report: Report, t2: object, t3: object, t4: object) -> tuple[Rep
     return report.model_copy(update=update, deep=True), bad
 
 
-def grid_marks(findings: list[Finding], template: Template) -> str:
+def grid_marks(findings: list[Finding], tables: Tables) -> str:
     """CSS colouring the failing cells in the grids being edited (by their position in the editor)."""
-    marks = failing_cells(findings, template)
+    marks = failing_cells(findings, tables)
     rules = []
-    for editor, r, c, cell in editor_cells(template):
+    for editor, r, c, cell in editor_cells(tables.template):
         if hit := marks.get(cell):
             rules.append(
                 f'#{editor} [data-testid="cell-{r}-{c}"]{{background:{MARK_COLOURS[severity_class(hit)]}!important}}'
@@ -239,7 +239,7 @@ class TablesTab(Tab):
             grids: tuple = tuple(gr.skip() for _ in range(3))
         else:
             grids = tuple(gr.update(value=f, row_count=(len(f), "fixed")) for f in to_frames(report))
-        return report.template, *grids, grid_marks(shown, report.template), render_html(report, shown)
+        return report.template, *grids, grid_marks(shown, report), render_html(report, shown)
 
     # ── handlers ──
 
