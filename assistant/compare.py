@@ -73,7 +73,11 @@ class FigureChange:
 
     @property
     def change(self) -> Number | None:
-        return None if self.old is None or self.new is None else self.new - self.old
+        """new − old; amounts (decimals) rounded to the cent, so float noise never shows."""
+        if self.old is None or self.new is None:
+            return None
+        change = self.new - self.old
+        return round(change, 2) if isinstance(change, float) else change
 
     @property
     def percent(self) -> float | None:
@@ -143,8 +147,8 @@ def compare(old: Report, new: Report) -> Comparison:
         share = sum(len(c.sentence) for c in copied) / max(1, len("".join(text.split())))
         sections.append(SectionCopy(section.text, copied, round(min(share, 1.0), 2)))
     return Comparison(
-        old=old.source or old.title,
-        new=new.source or new.title,
+        old=Path(old.source).name if old.source else old.title,
+        new=Path(new.source).name if new.source else new.title,
         figures=[f for f in figures if f.old is not None or f.new is not None],
         carryover=carry,
         sections=sections,
@@ -159,10 +163,15 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:+.1f}%"
 
 
+def _shown(comparison: Comparison) -> list[FigureChange]:
+    """The figures a reader needs to see: those that changed or that one year left blank (JSON keeps all)."""
+    return [f for f in comparison.figures if f.change != 0]
+
+
 def _figure_rows(comparison: Comparison) -> list[list[str]]:
     return [
         [f.where.name(), format_number(f.old), format_number(f.new), format_number(f.change), _pct(f.percent)]
-        for f in comparison.figures
+        for f in _shown(comparison)
     ]
 
 
@@ -175,23 +184,28 @@ def write_comparison(comparison: Comparison, path: str | Path) -> Path:
     return write_as(path, {s: partial(w, comparison) for s, w in writers.items()}, "对比结果 .html 或 .docx")
 
 
+def update_hints(comparison: Comparison) -> list[str]:
+    """What to update from last year's report: carry-overs that do not agree, topics no longer mentioned."""
+    lines = [
+        f"结转不一致：上年「结转下年度继续办理」{c.column} {format_number(c.last_year_carry_next)}，"
+        f"本年「上年结转」为 {format_number(c.this_year_carried)}。"
+        for c in comparison.carryover
+        if c.agrees is False
+    ]
+    if comparison.missing_topics:
+        lines.append(f"上年提到、本年未提到的工作：{'、'.join(comparison.missing_topics)}。")
+    return lines
+
+
 def summary_lines(comparison: Comparison) -> list[str]:
     """What an officer should look at first, in words (the CLI prints these)."""
     lines = [f"与上年相比有变化的数字 {len(comparison.changed)} 项（共比对 {len(comparison.figures)} 项）。"]
-    wrong = [c for c in comparison.carryover if c.agrees is False]
-    lines += [
-        f"结转不一致：上年「结转下年度继续办理」{c.column} {format_number(c.last_year_carry_next)}，"
-        f"本年「上年结转」为 {format_number(c.this_year_carried)}。"
-        for c in wrong
-    ]
     lines += [
         f"{s.heading}：{len(s.copied)} 句与上年几乎相同（约占本部分 {s.share:.0%}）。"
         for s in comparison.sections
         if s.copied
     ]
-    if comparison.missing_topics:
-        lines.append(f"上年提到、本年未提到的工作：{'、'.join(comparison.missing_topics)}。")
-    return lines
+    return lines + update_hints(comparison)
 
 
 def comparison_html(comparison: Comparison) -> str:
@@ -200,7 +214,7 @@ def comparison_html(comparison: Comparison) -> str:
     esc = html.escape
     rows = "".join(
         ("<tr class=changed>" if f.change else "<tr>") + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
-        for f, row in zip(comparison.figures, _figure_rows(comparison), strict=True)
+        for f, row in zip(_shown(comparison), _figure_rows(comparison), strict=True)
     )
     head = "".join(f"<th>{h}</th>" for h in FIGURE_HEAD)
     sections = "".join(
@@ -214,7 +228,7 @@ def comparison_html(comparison: Comparison) -> str:
     return (
         f'<div class="nb-compare"><p>上年：{esc(comparison.old)}<br>本年：{esc(comparison.new)}</p>'
         f"<h2>要点</h2><ul>{summary}</ul><h2>与上年几乎相同的句子</h2>{sections or '<p>无。</p>'}"
-        f'<h2>统计表数字</h2><table class="nb-t"><tr>{head}</tr>{rows}</table></div>'
+        f'<h2>有变化的统计表数字</h2><table class="nb-t"><tr>{head}</tr>{rows}</table></div>'
     )
 
 
@@ -237,7 +251,7 @@ def _write_docx(comparison: Comparison, path: Path) -> None:
     doc.add_heading("要点", level=2)
     for line in summary_lines(comparison):
         doc.add_paragraph(line, style="List Bullet")
-    doc.add_heading("统计表数字", level=2)
+    doc.add_heading("有变化的统计表数字", level=2)
     table = doc.add_table(rows=1, cols=len(FIGURE_HEAD))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, FIGURE_HEAD, strict=True):

@@ -19,9 +19,16 @@ from .review import Reviewed, main_problem
 
 SUMMARY_HEAD = ("文件", "机关", "年度", "格式", "错误", "警告", "主要问题", "对照的上年报告", "明细")
 FINDINGS_HEAD = ("文件", "机关", "年度", "严重程度", "问题类型", "位置", "说明", "规则代码")
-# 表三's rows of both formats in order (2019's single （六）其他处理 row before 2021's sub-rows), each row's 总计
-_T3_ROWS = list(dict.fromkeys(row.text for t in ("2019", "2021") for row in T3_ROWS[t]))
-FIGURES_HEAD = ("文件", "机关", "年度", *(f"表三·{r}·总计" for r in _T3_ROWS), *(f"表四·{c}" for c in T4_COLUMNS))
+# 表三's rows of both formats in order (2019's single （六）其他处理 row before 2021's sub-rows), each row's 总计;
+# a numbered sub-row is named with its group ("（三）不予公开 1.属于国家秘密"), since several share "1."
+_T3_ROWS = list(dict.fromkeys(row for t in ("2019", "2021") for row in T3_ROWS[t]))
+FIGURES_HEAD = (
+    "文件",
+    "机关",
+    "年度",
+    *(f"表三·{(r.group + ' ') if r.group else ''}{r.text}·总计" for r in _T3_ROWS),
+    *(f"表四·{c}" for c in T4_COLUMNS),
+)
 SHEETS = ("汇总", "全部问题", "表三表四数字")
 
 
@@ -57,7 +64,7 @@ def figure_rows(results: list[Reviewed]) -> list[list[object]]:
     for r in results:
         if r.report is None:
             continue
-        t3 = [r.report.t3_total(label) for label in _T3_ROWS]
+        t3 = [r.report.t3_total(row.text) for row in _T3_ROWS]
         t4 = r.report.table4 if len(r.report.table4) == len(T4_COLUMNS) else [None] * len(T4_COLUMNS)
         rows.append([*_who(r), *t3, *t4])
     return rows
@@ -71,7 +78,7 @@ def write_report(results: list[Reviewed], path: str | Path) -> Path:
 
 def _write_xlsx(results: list[Reviewed], path: Path) -> None:
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
@@ -86,6 +93,9 @@ def _write_xlsx(results: list[Reviewed], path: Path) -> None:
         ws.append(list(head))
         for row in rows:
             ws.append(row)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")

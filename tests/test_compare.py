@@ -86,3 +86,15 @@ def test_compare_command(reports, tmp_path, capsys):
     assert set(data) == {"old", "new", "figures", "carryover", "sections", "missing_topics"}
     assert all(c["agrees"] for c in data["carryover"])
     assert main(["compare", str(reports / "pingtan-2021.txt"), str(tmp_path / "missing.txt")]) == 2
+
+
+def test_a_draft_with_last_years_report_says_what_to_update(reports):
+    from assistant.drafting import draft
+    from assistant.settings import Settings
+
+    notes = "机关：平潭综合实验区\n年度：2025\n- 全年主动公开政府信息1200条\n- 存在问题：政策解读形式单一\n"
+    prior = parse_file(reports / "pingtan-2024.txt")
+    result = draft(notes, prior=prior, settings=Settings())
+    [hint] = [n for n in result.notices if n.startswith("对照上年报告，请核对：")]
+    missing = compare(prior, result.report).missing_topics
+    assert missing and f"上年提到、本年未提到的工作：{'、'.join(missing)}。" in hint

@@ -11,7 +11,7 @@ import docx
 import pytest
 
 from assistant.cli import main
-from assistant.compare import COPY_THRESHOLD, similarity
+from assistant.compare import COPY_THRESHOLD, compare, similarity
 from assistant.drafting import NotesConflict, NotesError, NotesIncomplete, draft
 from assistant.drafting.gate import fragment, gate
 from assistant.drafting.notes import IMPROVEMENTS, OTHER, PROBLEMS, classify, parse_notes
@@ -265,7 +265,7 @@ def test_narrative_and_tables_agree(result, expected_tables):
     assert result.report.table3 == t3 and result.report.table4 == expected_tables["pingtan-2024.txt"]["table4"]
 
 
-def test_register_structure_and_length(result):
+def test_register_structure_and_length(result, pingtan_2023):
     report = result.report
     assert list(report.sections) == [s.text for s in SECTIONS]
     overview = report.sections[SECTIONS[0].text]
@@ -274,7 +274,11 @@ def test_register_structure_and_length(result):
     assert "一是" in overview and "二是" in overview
     assert len("".join(overview.split())) <= OVERVIEW_LIMIT
     assert report.sections[SECTIONS[5].text] == "2024年，平潭综合实验区未收取信息处理费。"
-    assert result.engine == "offline" and result.notices == []
+    # the one notice: what last year's report covered that this draft does not (the shared comparison)
+    missing = "、".join(compare(pingtan_2023, report).missing_topics)
+    assert result.engine == "offline" and result.notices == [
+        f"对照上年报告，请核对：上年提到、本年未提到的工作：{missing}。"
+    ]
 
 
 def test_check_passes_with_prior_year(result):

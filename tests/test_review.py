@@ -10,6 +10,7 @@ import pytest
 import assistant
 from assistant.checks import check
 from assistant.checks.names import RULE_NAMES, rule_name
+from assistant.labels import T3_ROWS
 from assistant.parser import parse_file
 from assistant.review import collect, member_name, review
 from assistant.review_export import FINDINGS_HEAD, SHEETS, SUMMARY_HEAD, write_report
@@ -127,8 +128,10 @@ def test_workbook_summary_findings_and_figures_cell_by_cell(results, tmp_path, e
     head = figures[0]
     row_2021 = next(row for row in figures if row[0] == "pingtan-2021.txt")
     t3 = expected_tables["pingtan-2021.txt"]["table3"]
+    group = {row.text: row.group for row in T3_ROWS["2021"]}
     for label, values in t3.items():
-        assert row_2021[head.index(f"表三·{label}·总计")] == values[-1]
+        named = f"{group[label]} {label}" if group[label] else label  # "（三）不予公开 1.属于国家秘密"
+        assert row_2021[head.index(f"表三·{named}·总计")] == values[-1]
     assert list(row_2021[-15:]) == expected_tables["pingtan-2021.txt"]["table4"]
 
 

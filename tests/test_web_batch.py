@@ -66,3 +66,15 @@ def test_two_years_side_by_side(tab, tmp_path, reports):
     shutil.copy(reports / "pingtan-2025.txt", new)
     shown = tab.compare(str(old), str(new))
     assert "与上年相比有变化的数字 55 项" in shown and "<mark>2025年，平潭综合实验区坚持" in shown
+
+
+def test_a_section_that_is_only_its_table_is_not_called_missing(reports):
+    from assistant.labels import SECTIONS
+    from assistant.parser import parse_file
+    from assistant.web.review import review_html
+
+    report = parse_file(reports / "pingtan-2024.txt")
+    sections = {k: v for k, v in report.sections.items() if k != SECTIONS[2].text}  # 三 printed as its table only
+    shown = review_html(report.model_copy(update={"sections": sections}), [])
+    part = shown.split(f'data-section="{SECTIONS[2].text}"', 1)[1].split("nb-review-row", 1)[0]
+    assert "（本部分只有统计表，见下方）" in part and "没有这一部分" not in part

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..compare import compare, update_hints
 from ..report import Finding, Report
 from ..settings import Settings, load_settings
 from ..tables import Tables
@@ -127,6 +128,8 @@ def draft(
     report, more = assemble(parsed, tables, steps)
     progress("正在校验草稿……")
     findings = gate(report, prior, skip=steps.skip)
+    if prior is not None and (hints := update_hints(compare(prior, report))):
+        more.append("对照上年报告，请核对：" + "".join(hints))
     engines = {u.name: u.engine for u in steps.units if u.bullets}
     return DraftResult(report, findings, notices + more, engines)
 

@@ -35,6 +35,9 @@ class BatchTab(Tab):
             )
             self.go = gr.Button("开始审查", variant="primary", elem_id="bt-go")
             self.summary = gr.Dataframe(
+                value=pd.DataFrame(columns=list(SUMMARY_HEAD[:-1])),
+                column_widths=["16%", "14%", "6%", "8%", "6%", "6%", "30%", "14%"],
+                wrap=True,
                 interactive=False,
                 show_search="filter",
                 label="审查结果",

@@ -28,6 +28,7 @@ from .common import (
 )
 from .upload import REPORT_TYPES, refuse_old_format
 
+_TABLE_OF = dict(zip(SECTIONS[1:4], ("table2", "table3", "table4"), strict=True))  # the section each table closes
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED = re.compile(r"[“「]([^”」]{2,40})[”」]")
@@ -65,7 +66,13 @@ def review_html(report: Report, findings: list[Finding]) -> str:
     for label in SECTIONS:
         mine = section_findings(findings, label.text)
         text = report.sections.get(label.text)
-        body = marked_text(text, mine) if text else "<p><i>（报告中没有这一部分）</i></p>"
+        table = _TABLE_OF.get(label)
+        if text:
+            body = marked_text(text, mine)
+        elif table and report.tables_json()[table]:
+            body = "<p><i>（本部分只有统计表，见下方）</i></p>"
+        else:
+            body = "<p><i>（报告中没有这一部分的文字）</i></p>"
         rows.append(
             f'<div class="nb-review-row" data-section="{esc(label.text)}"><div class="nb-text">'
             f"<h3>{esc(label.text)}</h3>{body}</div><div>{findings_html(mine)}</div></div>"
