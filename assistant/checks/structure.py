@@ -27,17 +27,6 @@ _SECTION_CONTENT = (
 )
 
 
-# where a section's content shows when its heading was not found: its table, or its kind of sentence
-_SECTION_CONTENT = (
-    ("总体情况", lambda r: bool(re.search(r"主动公开|依申请|政务公开|信息公开工作", r.text))),
-    ("表二", lambda r: bool(r.table2)),
-    ("表三", lambda r: bool(r.table3)),
-    ("表四", lambda r: bool(r.table4)),
-    ("问题和改进的内容", lambda r: bool(re.search(r"存在的?(?:主要)?问题|不足之处|改进措施|整改措施", r.text))),
-    ("信息处理费等事项", lambda r: bool(re.search(r"信息处理费|其他需要报告", r.text))),
-)
-
-
 @rule("S-SECTION-MISSING", "error")
 def section_missing(report: Report, prior: Report | None) -> Iterator[Issue]:
     """What: each of the six official sections (一、总体情况 … 六、其他需要报告的事项) is present, found by
