@@ -87,3 +87,24 @@ def test_the_bomb_does_cost_memory_when_read_in_process(tmp_path: Path) -> None:
     bomb = _docx_of(150_000, tmp_path)
     done = subprocess.run([sys.executable, "-c", code, str(bomb)], capture_output=True, text=True, check=True)
     assert "全文字数超过上限" in done.stderr and int(done.stdout) > 40_000
+
+
+def test_a_bomb_uploaded_to_a_running_app_leaves_the_servers_memory(tmp_path: Path, start_app) -> None:
+    """The web app's /index endpoint, served from this process: the bomb is refused by name, nothing is kept,
+    and the server's memory is where it was (the upload was read in a worker)."""
+    from gradio_client import Client, handle_file
+
+    demo, url, svc = start_app(tmp_path / "data")
+    try:
+        svc.corpus()  # opened before measuring: the corpus itself is not the upload's cost
+        bomb = _docx_of(150_000, tmp_path)
+        before = _rss_kb()
+        answer = Client(url, verbose=False).predict(handle_file(str(bomb)), api_name="/index")
+        grown = _rss_kb() - before
+        assert [f["file"] for f in answer["failed"]] == ["big.docx"] and "全文字数超过上限" in answer["failed"][0][
+            "reason"
+        ]
+        assert str(tmp_path) not in str(answer) and svc.corpus().list_reports() == []
+        assert grown < 40_000, grown  # KB; the same read in-process costs far more (see the test above)
+    finally:
+        demo.close()
