@@ -86,3 +86,25 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OPENAI_API_KEY", "")
     monkeypatch.setenv("OPENAI_BASE_URL", "")
     return folder
+
+
+def inflated_docx(paragraphs: int, chars: int = 100) -> bytes:
+    """A real .docx whose document.xml holds `paragraphs` paragraphs of `chars` characters: it inflates to many MB
+    from about 100 KB (25,000 × 1,000 is 25 MB, over the 20 MB part limit; 150,000 × 100 is 19 MB, under it)."""
+    import io
+    import zipfile
+
+    import docx
+
+    base = io.BytesIO()
+    docx.Document().save(base)
+    out = io.BytesIO()
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                at = data.index(b"<w:body>") + len(b"<w:body>")
+                paragraph = b"<w:p><w:r><w:t>" + b"a" * chars + b"</w:t></w:r></w:p>"
+                data = data[:at] + paragraph * paragraphs + data[at:]
+            bomb.writestr(info.filename, data)
+    return out.getvalue()

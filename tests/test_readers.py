@@ -25,6 +25,8 @@ from assistant.readers import (
     read_text,
 )
 
+from .conftest import inflated_docx
+
 
 def _rows(doc: Document) -> list[list[str]]:
     return [line.split("\t") for line in doc.text.split("\n") if "\t" in line]
@@ -439,24 +441,8 @@ def _limit(data: bytes, name: str, limits: Limits) -> LimitError:
     return info.value
 
 
-def _bomb_docx(paragraphs: int) -> bytes:
-    """A real .docx whose document.xml inflates to `paragraphs` KB from a few hundred KB."""
-    base = io.BytesIO()
-    docx.Document().save(base)
-    out = io.BytesIO()
-    with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "word/document.xml":
-                body = data.index(b"<w:body>") + len(b"<w:body>")
-                paragraph = b"<w:p><w:r><w:t>" + b"a" * 1000 + b"</w:t></w:r></w:p>"
-                data = data[:body] + paragraph * paragraphs + data[body:]
-            bomb.writestr(info.filename, data)
-    return out.getvalue()
-
-
 def test_zip_bomb_docx_is_refused_by_its_declared_size_before_inflating() -> None:
-    bomb = _bomb_docx(25_000)  # 25 MB of document.xml in about 100 KB
+    bomb = inflated_docx(25_000, chars=1000)  # 25 MB of document.xml in about 100 KB
     assert len(bomb) < 1024 * 1024
     error = _limit(bomb, "bomb.docx", Limits())
     assert error.limit == "zip_member_bytes" and "压缩包内单个部件解压后的大小超过上限 20 MB" in str(error)

@@ -3,17 +3,16 @@ server process's memory unchanged by a bomb."""
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
-import docx
 import pytest
 
 from assistant.errors import UnreadableError
 from assistant.sandbox import Caps, read_in_worker, read_report
+
+from .conftest import inflated_docx
 
 
 def _rss_kb() -> int:
@@ -25,19 +24,10 @@ def _rss_kb() -> int:
 
 
 def _docx_of(paragraphs: int, tmp_path: Path) -> Path:
-    """A real .docx whose document.xml holds `paragraphs` paragraphs of 100 characters: 150,000 of them are
-    19 MB, under the 20 MB part limit, so reading gets as far as the text limit."""
-    base = io.BytesIO()
-    docx.Document().save(base)
+    """`inflated_docx` as a file (150,000 paragraphs: 19 MB of XML, under the part limit, so reading gets as far
+    as the text limit)."""
     path = tmp_path / "big.docx"
-    with zipfile.ZipFile(base) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "word/document.xml":
-                at = data.index(b"<w:body>") + len(b"<w:body>")
-                paragraph = b"<w:p><w:r><w:t>" + b"a" * 100 + b"</w:t></w:r></w:p>"
-                data = data[:at] + paragraph * paragraphs + data[at:]
-            out.writestr(info.filename, data)
+    path.write_bytes(inflated_docx(paragraphs))
     return path
 
 
