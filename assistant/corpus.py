@@ -44,6 +44,7 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
+from .bodies import Names, figures, load_aliases, same_statistics
 from .embeddings import ConfigError, make_embeddings, tokens
 from .errors import CorpusError, UserError
 from .labels import SECTIONS
@@ -88,6 +89,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE TABLE IF NOT EXISTS shared (sha256 TEXT PRIMARY KEY, source TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS twins (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, same_as TEXT NOT NULL);
 """
 
 
@@ -115,24 +117,44 @@ class IndexSummary:
     skipped: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # (file, the indexed file holding the same report): not indexed again
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    # what a user should check although nothing failed (two different reports of one body and year)
+    notes: list[str] = field(default_factory=list)
     chunks: int = 0
+
+    _LISTS = ("added", "updated", "skipped", "removed", "failed", "duplicates", "notes")
 
     def public(self) -> dict:
         """The summary as a response may carry it: file names, never the server's folders."""
         names = {k: [public_name(s) for s in getattr(self, k)] for k in ("added", "updated", "skipped", "removed")}
         failed = [{"file": public_name(s), "reason": r.replace(s, public_name(s))} for s, r in self.failed]
-        return {**names, "failed": failed, "chunks": self.chunks, "summary": self.describe()}
+        twins = [{"file": public_name(s), "same_as": public_name(t)} for s, t in self.duplicates]
+        return {
+            **names,
+            "failed": failed,
+            "duplicates": twins,
+            "notes": self.notes,
+            "chunks": self.chunks,
+            "summary": self.describe(),
+        }
 
     def __add__(self, other: IndexSummary) -> IndexSummary:
         """Two runs' summaries as one (several uploads indexed one after another)."""
-        lists = {k: getattr(self, k) + getattr(other, k) for k in ("added", "updated", "skipped", "removed", "failed")}
+        lists = {k: getattr(self, k) + getattr(other, k) for k in self._LISTS}
         return IndexSummary(**lists, chunks=self.chunks + other.chunks)
 
     def describe(self) -> str:
+        twins = f"与已收录报告重复未收录 {len(self.duplicates)} 份，" if self.duplicates else ""
         return (
             f"新增 {len(self.added)} 份，更新 {len(self.updated)} 份，未变跳过 {len(self.skipped)} 份，"
-            f"移除 {len(self.removed)} 份，无法读取 {len(self.failed)} 份；写入 {self.chunks} 个段落。"
+            f"移除 {len(self.removed)} 份，{twins}无法读取 {len(self.failed)} 份；写入 {self.chunks} 个段落。"
         )
+
+    def details(self) -> list[str]:
+        """One line per duplicate file and per note (the unreadable files are listed with their reasons)."""
+        twins = [f"{public_name(s)}：与已收录的“{public_name(t)}”是同一份报告，未重复收录" for s, t in self.duplicates]
+        return twins + self.notes
 
 
 # ── chunking ────────────────────────────────────────────────────────────────────────────────
@@ -213,16 +235,21 @@ def _chunk_id(source: str, seq: int, digest: str = "") -> str:
     return f"{hashlib.blake2b((source + chr(10) + digest).encode(), digest_size=8).hexdigest()}-{seq}"
 
 
-def _where(org: str | None, years: list[int] | None, section: str | None) -> dict | None:
-    """The Chroma metadata filter of a search."""
+def _where(orgs: list[str], years: list[int] | None, section: str | None) -> dict | None:
+    """The Chroma metadata filter of a search (`orgs`: the names one body is known by)."""
     conditions: list[dict] = []
-    if org:
-        conditions.append({"org": org})
+    if orgs:
+        conditions.append({"org": orgs[0]} if len(orgs) == 1 else {"org": {"$in": orgs}})
     if years:
         conditions.append({"year": {"$in": years}})
     if section:
         conditions.append({"section": section})
     return conditions[0] if len(conditions) == 1 else {"$and": conditions} if conditions else None
+
+
+def _marks(values: Sequence[object]) -> str:
+    """SQL placeholders for an IN list."""
+    return ",".join("?" * len(values))
 
 
 def _llm_failures() -> tuple[type[BaseException], ...]:
@@ -478,6 +505,9 @@ class Corpus:
             if self._unchanged(source, digest, known):
                 summary.skipped.append(source)
                 return
+            if same := self._known_twin(source, digest):
+                summary.duplicates.append((source, same))
+                return
             document, report = read(path)
         except UserError as exc:  # unreadable, beyond a limit, a bad cell: this file only
             summary.failed.append((source, str(exc)))
@@ -485,8 +515,64 @@ class Corpus:
         if not report.org or report.year is None or not report.sections:
             summary.failed.append((source, "未识别出机关、年度或章节，不像是政府信息公开工作年度报告"))
             return
+        skip, replaces = self._duplicate(report, source, digest, bool(known), summary)
+        if skip:
+            return
         summary.chunks += self._store(report, document, digest)
+        if replaces:
+            (held,) = self.db.execute("SELECT sha256 FROM files WHERE path = ?", (replaces,)).fetchone() or ("",)
+            self._set_aside(replaces, held, source, withdraw=True)
+            summary.duplicates.append((replaces, source))
         (summary.updated if known else summary.added).append(source)
+
+    def _duplicate(
+        self, report: Report, source: str, digest: str, known: bool, summary: IndexSummary
+    ) -> tuple[bool, str]:
+        """Whether this file holds a report indexed from another file (same body and year, `same_statistics`):
+        the file that reads fewer figures is the duplicate, set aside and listed. Returns (skip this file, the
+        indexed file it replaces once stored). Another report of the same body and year whose tables differ is
+        indexed too, with a note to check which one is official."""
+        twins = self._same_body_year(report, source)
+        same = next(((other, held) for other, held in twins if same_statistics(report, held)), None)
+        if same is None:
+            if twins:
+                name = self.names().canonical(report.org)
+                summary.notes.append(
+                    f"{public_name(source)}：{name}{report.year}年已收录另一份报告（{public_name(twins[0][0])}），"
+                    "两份的统计表不同，两份都已收录；查询数字时用解析提示少的一份，请核对哪一份是正式发布的。"
+                )
+            return False, ""
+        other, held = same
+        if len(figures(report)) <= len(figures(held)):
+            self._set_aside(source, digest, other, withdraw=known)
+            summary.duplicates.append((source, other))
+            return True, ""
+        return False, other  # this file reads more of the report (a web page beside its flattened text)
+
+    def _known_twin(self, source: str, digest: str) -> str:
+        """The indexed file these bytes were found to duplicate before ("" when none is recorded or it is gone)."""
+        row = self.db.execute(
+            "SELECT same_as FROM twins JOIN files ON files.path = twins.same_as "
+            "WHERE twins.path = ? AND twins.sha256 = ?",
+            (source, digest),
+        ).fetchone()
+        return row[0] if row else ""
+
+    def _set_aside(self, source: str, digest: str, same_as: str, withdraw: bool) -> None:
+        """Record that `source` holds the report indexed from `same_as` (withdrawing what it had indexed)."""
+        if withdraw:
+            self._withdraw(source)
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO twins VALUES (?, ?, ?)", (source, digest, same_as))
+
+    def _same_body_year(self, report: Report, source: str) -> list[tuple[str, Report]]:
+        """The other indexed files of this report's body (by merged name) and year, with their reports."""
+        variants = self.names(report.org).variants(report.org)
+        rows = self.db.execute(
+            f"SELECT source, report FROM reports WHERE year = ? AND source != ? AND org IN ({_marks(variants)})",
+            (report.year, source, *variants),
+        )
+        return [(other, Report.model_validate_json(data)) for other, data in rows]
 
     def _unchanged(self, source: str, digest: str, known: tuple[str, str] | None) -> bool:
         """Locally: these bytes were indexed with this embedder. With a server: the server holds these bytes
@@ -663,7 +749,7 @@ class Corpus:
         kept = self.keep(path, name)
         summary = self.index([kept], progress, read)
         indexed = self.db.execute("SELECT 1 FROM files WHERE path = ?", (str(kept),)).fetchone()
-        if summary.failed and not indexed:
+        if (summary.failed or summary.duplicates) and not indexed:
             shutil.rmtree(kept.parent, ignore_errors=True)
         return summary
 
@@ -749,31 +835,51 @@ class Corpus:
 
     # ── lookup ──
 
-    def list_reports(self) -> list[dict]:
+    def _raw_orgs(self) -> list[str]:
+        return [org for (org,) in self.db.execute("SELECT DISTINCT org FROM reports")]
+
+    def names(self, *asked: str) -> Names:
+        """Every indexed body's merged name (bodies.py), from the names the reports print, the alias table and
+        the names `asked` for (a batch's "洪泽区人民政府" finds the corpus's "淮安市洪泽区人民政府")."""
         self._sync()
-        rows = self.db.execute("SELECT org, year, source, template, findings FROM reports ORDER BY org, year, source")
-        return [dict(zip(("org", "year", "source", "template", "findings"), row, strict=True)) for row in rows]
+        return Names([*self._raw_orgs(), *asked], load_aliases(self.settings.data_dir))
+
+    def list_reports(self) -> list[dict]:
+        """Every indexed file: its body's merged name ("org") and the name the report prints ("printed")."""
+        names = self.names()
+        rows = self.db.execute("SELECT org, year, source, template, findings FROM reports")
+        keys = ("printed", "year", "source", "template", "findings")
+        listed = [{"org": names.canonical(row[0]), **dict(zip(keys, row, strict=True))} for row in rows]
+        return sorted(listed, key=lambda r: (r["org"], r["year"] or 0, r["source"]))
 
     def years(self, org: str | None = None) -> list[int]:
         """Years indexed (for one org, or for all), ascending."""
-        self._sync()
         sql, args = "SELECT DISTINCT year FROM reports", ()
         if org:
-            sql, args = sql + " WHERE org = ?", (org,)
+            variants = self.names(org).variants(org)
+            sql, args = sql + f" WHERE org IN ({_marks(variants)})", tuple(variants)
+        else:
+            self._sync()
         return sorted(y for (y,) in self.db.execute(sql, args) if y is not None)
 
     def orgs(self) -> list[str]:
-        self._sync()
-        return [org for (org,) in self.db.execute("SELECT DISTINCT org FROM reports ORDER BY org")]
+        """The indexed bodies, each once under its merged name."""
+        return self.names().names()
 
     def get_report(self, org: str, year: int) -> Report | None:
-        """An org's report of a year; of two files of one report, the one parsed with fewer doubts."""
-        self._sync()
+        """An org's report of a year, under the org's merged name; of two files of one report, the one parsed
+        with fewer doubts."""
+        names = self.names(org)
+        variants = names.variants(org)
         row = self.db.execute(
-            "SELECT report FROM reports WHERE org = ? AND year = ? ORDER BY findings, source LIMIT 1",
-            (org, year),
+            f"SELECT report FROM reports WHERE org IN ({_marks(variants)}) AND year = ? "
+            "ORDER BY findings, source LIMIT 1",
+            (*variants, year),
         ).fetchone()
-        return Report.model_validate_json(row[0]) if row else None
+        if not row:
+            return None
+        report = Report.model_validate_json(row[0])
+        return report.model_copy(update={"org": names.canonical(report.org)})
 
     # ── retrieval ──
 
@@ -787,15 +893,16 @@ class Corpus:
         method: Method = "hybrid",
     ) -> list[Chunk]:
         """The k best chunks; `method` picks BM25 or vectors alone (for benchmarks) instead of fusion."""
-        self._sync()
+        names = self.names(*filter(None, [org]))
+        orgs = names.variants(org) if org else []
         years = [year] if isinstance(year, int) else list(year) if year else None
         pool = max(4 * k, 20)
         rankings = []
         try:
             if method in ("hybrid", "bm25"):
-                rankings.append(self._lexicon.top(query, pool, org, years, section))
+                rankings.append(self._lexicon.top(query, pool, orgs, years, section))
             if method in ("hybrid", "vector"):
-                rankings.append(self._vector_top(query, pool, org, years, section))
+                rankings.append(self._vector_top(query, pool, orgs, years, section))
         except sqlite3.Error as exc:
             raise CorpusError(f"无法检索数据文件夹 {self.settings.data_dir} 中的索引：{exc}") from exc
         fused: dict[str, float] = {}
@@ -806,6 +913,7 @@ class Corpus:
         seen: set[tuple] = set()
         for cid in sorted(fused, key=lambda cid: -fused[cid]):
             chunk = self._chunk(cid, fused[cid])
+            chunk.org = names.canonical(chunk.org)
             # one report saved as two files (a web page and its text) gives the same passage twice
             key = (chunk.org, chunk.year, chunk.section, chunk.part, "".join(chunk.text.split())[:60])
             if key not in seen:
@@ -823,25 +931,25 @@ class Corpus:
             raise CorpusError(f"无法检索数据文件夹 {self.settings.data_dir} 中的索引：{exc}") from exc
 
     def _vector_top(
-        self, query: str, n: int, org: str | None, years: list[int] | None, section: str | None
+        self, query: str, n: int, orgs: list[str], years: list[int] | None, section: str | None
     ) -> list[str]:
         """Nearest chunks by cosine among those passing the filters; a failing vector store or embedding
         endpoint is a CorpusError."""
         from chromadb.errors import ChromaError
 
         try:
-            return self._nearest(query, n, org, years, section)
+            return self._nearest(query, n, orgs, years, section)
         # not its text: an endpoint may echo the key; the tuple is built only when something was raised, so
         # openai (2 s to import) loads only then
         except (ChromaError, sqlite3.Error, *_llm_failures()) as exc:
             raise CorpusError(f"无法检索向量库（{self._where_stored}）：{type(exc).__name__}") from exc
 
-    def _nearest(self, query: str, n: int, org: str | None, years: list[int] | None, section: str | None) -> list[str]:
+    def _nearest(self, query: str, n: int, orgs: list[str], years: list[int] | None, section: str | None) -> list[str]:
         """A narrow filter (one org's year or years, up to EXACT_LIMIT chunks) is scored exactly over its few
         vectors, since Chroma's filtered search scans the metadata and grows slow at 100k chunks; a wider one,
         or none, goes to Chroma's index with the filter as its `where`."""
-        filtered = bool(org or years or section)
-        candidates = self._lexicon.matching(org, years, section, EXACT_LIMIT + 1) if filtered else []
+        filtered = bool(orgs or years or section)
+        candidates = self._lexicon.matching(orgs, years, section, EXACT_LIMIT + 1) if filtered else []
         if filtered and len(candidates) <= EXACT_LIMIT:
             if not candidates:
                 return []
@@ -853,7 +961,7 @@ class Corpus:
             norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query_vector) or 1.0)
             scores = vectors @ query_vector / np.where(norms == 0, 1.0, norms)
             return [stored["ids"][i] for i in np.argsort(-scores, kind="stable")[:n]]
-        docs = self._vectors.similarity_search_with_score(query, k=n, filter=_where(org, years, section))
+        docs = self._vectors.similarity_search_with_score(query, k=n, filter=_where(orgs, years, section))
         return [doc.id for doc, _ in docs if doc.id]
 
     def _chunk(self, cid: str, score: float) -> Chunk:

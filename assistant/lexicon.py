@@ -23,6 +23,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lexicon USING fts5(
     cid UNINDEXED, org, year, section, body, tokenize = 'unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS lexicon_terms USING fts5vocab(lexicon, 'col');
 """
+# a body's name, or the names it is known by (bodies.Names.variants)
+Orgs = str | Sequence[str] | None
 # bm25() column weights (cid, org, year, section, body): only the words rank, the filter columns do not
 _RANK = "bm25(lexicon, 0.0, 0.0, 0.0, 0.0, 1.0)"
 # a query word found in more than this share of the chunks is dropped when rarer words remain: it barely
@@ -78,15 +80,16 @@ class Lexicon:
         self.add(rows, fresh=True)
 
     @staticmethod
-    def _filters(org: str | None, years: Sequence[int] | None, section: str | None) -> list[str]:
-        parts = [f"org : {_key(org)}"] if org else []
+    def _filters(org: Orgs, years: Sequence[int] | None, section: str | None) -> list[str]:
+        names = [org] if isinstance(org, str) else list(org or ())
+        parts = ["org : (" + " OR ".join(map(_key, names)) + ")"] if names else []
         if years:
             parts.append("year : (" + " OR ".join(str(y) for y in years) + ")")
         if section:
             parts.append(f"section : {_key(section)}")
         return parts
 
-    def matching(self, org: str | None, years: Sequence[int] | None, section: str | None, limit: int) -> list[str]:
+    def matching(self, org: Orgs, years: Sequence[int] | None, section: str | None, limit: int) -> list[str]:
         """Up to `limit` ids of chunks that pass the filters (all chunks when there are none)."""
         filters = self._filters(org, years, section)
         if filters:
@@ -117,7 +120,7 @@ class Lexicon:
         rare = [w for w in known if held[w] <= COMMON_SHARE * max(self.size(), 1)]
         return rare or known[:KEEP_COMMON]
 
-    def top(self, query: str, n: int, org: str | None, years: Sequence[int] | None, section: str | None) -> list[str]:
+    def top(self, query: str, n: int, org: Orgs, years: Sequence[int] | None, section: str | None) -> list[str]:
         """The ids of the n chunks ranked best by BM25 among those that pass the filters."""
         words = self._words(query)
         if not words or n <= 0:

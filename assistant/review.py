@@ -15,12 +15,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from .bodies import Names, load_aliases, same_statistics
 from .checks import check
 from .errors import UserError
 from .readers import MAX_BYTES, MB
 from .report import Finding, Report
+
+if TYPE_CHECKING:
+    from .corpus import Corpus
 
 HEAVY_SUFFIXES = {".pdf", ".docx"}
 REPORT_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".shtml", ".txt", ".md"}
@@ -170,37 +174,43 @@ def _parse_all(sources: list[Source], workers: int, progress: Progress) -> list[
 def review(
     paths: Iterable[str | Path],
     *,
-    corpus: Any = None,
+    corpus: Corpus | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> list[Reviewed]:
     """Check every report under `paths`, each against last year's report of the same body: from the batch when
-    it holds one, else from `corpus` (anything with `get_report(org, year)`) when given."""
+    it holds one, else from `corpus` when given. A body is known by its merged name (bodies.py, with the corpus's
+    alias table), so two files naming it differently pair and are found duplicates."""
     sources, failed = collect(paths)
     parsed = _parse_all(sources, workers or os.cpu_count() or 1, progress or (lambda *_: None))
     results = [Reviewed(s, report, error=error) for s, (report, error) in zip(sources, parsed, strict=True)]
+    names = Names(
+        [r.report.org for r in results if r.report is not None and r.report.org],
+        load_aliases(corpus.settings.data_dir) if corpus is not None else {},
+    )
     by_body: dict[tuple[str, int], Reviewed] = {}
     for r in results:
         if r.report is not None and r.report.org and r.report.year:
-            first = by_body.setdefault((r.report.org, r.report.year), r)
-            if first is not r and first.report is not None and first.report.tables_json() == r.report.tables_json():
+            first = by_body.setdefault((names.canonical(r.report.org), r.report.year), r)
+            if first is not r and first.report is not None and same_statistics(first.report, r.report):
                 r.duplicate_of = first.source.name
     for r in results:
         if r.report is None:
             continue
-        prior = _prior(r.report, by_body, corpus)
+        prior = _prior(r.report, names.canonical(r.report.org), by_body, corpus)
         r.prior = prior.source if prior is not None and prior.source else ""
         r.findings = check(r.report, prior)
     return failed + results
 
 
-def _prior(report: Report, batch: dict[tuple[str, int], Reviewed], corpus: Any) -> Report | None:
-    if not (report.org and report.year):
+def _prior(report: Report, org: str, batch: dict[tuple[str, int], Reviewed], corpus: Corpus | None) -> Report | None:
+    """Last year's report of the body (`org`: its merged name) from the batch, else from the corpus."""
+    if not (org and report.year):
         return None
-    same = batch.get((report.org, report.year - 1))
+    same = batch.get((org, report.year - 1))
     if same is not None and same.report is not None:
         return same.report.model_copy(update={"source": same.source.name})
-    return corpus.get_report(report.org, report.year - 1) if corpus is not None else None
+    return corpus.get_report(org, report.year - 1) if corpus is not None else None
 
 
 def main_problem(result: Reviewed) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .bodies import alias_text, save_aliases
 from .errors import ConfigError, InputError, UserError, internal_message, log_internal
 from .labels import SECTIONS
 from .report import Finding, Report
@@ -440,6 +441,20 @@ class Service:
         with self.index_lock:
             self.corpus().remove(source)
         self.status = self.corpus_status()
+
+    def alias_table(self) -> str:
+        """The alias table of body names as its file holds it (bodies.py), for the 语料库 tab to edit."""
+        return alias_text(self.settings.data_dir)
+
+    def save_alias_table(self, text: str) -> list[tuple[str, str]]:
+        """Check and save the alias table; returns the names now shown under another name."""
+        with self.index_lock:
+            corpus = self.corpus()
+            if corpus.read_only:
+                raise InputError(f"数据文件夹 {self.settings.data_dir} 只读，不能保存机关名称对照表。")
+            save_aliases(self.settings.data_dir, text)
+        self.status = self.corpus_status()
+        return corpus.names().merged()
 
     def corpus_status(self) -> str:
         reports = self.corpus().list_reports()

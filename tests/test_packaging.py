@@ -109,7 +109,8 @@ def test_installed_wheel_runs_from_another_folder(venv: Path, reports: Path, tmp
     assert Path(source).is_relative_to(venv) and Path(source).name == "pingtan-2022.txt"
     indexed = run(venv, work, "nianbao", "index")
     assert indexed.returncode == 0, indexed.stderr
-    assert "未变跳过 10 份" in indexed.stdout
+    assert "未变跳过 9 份" in indexed.stdout and "重复未收录 1 份" in indexed.stdout
+    assert "pingtan-2024.txt：与已收录的“pingtan-2024.html”是同一份报告" in indexed.stderr
 
     # draft with an (offline fake) LLM: the prompt files are read from the installed package and sent
     notes, tables, out = DATA / "notes-pingtan-2024.md", DATA / "tables-pingtan-2024.json", work / "out.docx"

@@ -135,7 +135,8 @@ def build_app(svc: Service) -> gr.Blocks:
         loaded = [page.session, page.doc, page.tab, chat.chatbot, chat.proposal, chat.proposal_box]
         demo.load(guard(svc, load(svc), len(loaded)), inputs=[page.session], outputs=loaded, **PRIVATE)
         demo.load(guard(svc, settings.view, 5), outputs=settings.view_outputs, **PRIVATE)
-        demo.load(guard(svc, corpus.listing, 3), outputs=corpus.listing_outputs, **PRIVATE)
+        demo.load(guard(svc, corpus.listing, 4), outputs=corpus.listing_outputs, **PRIVATE)
+        demo.load(guard(svc, corpus.alias_table, 1), outputs=[corpus.aliases], **PRIVATE)
         demo.load(guard(svc, ask.chart_choices, 1), outputs=[ask.org], **PRIVATE)
     return demo
 

@@ -13,6 +13,14 @@ from .common import Tab, clean, esc, on, path_of, plain, upload_name, warn
 from .upload import REPORT_TYPES, refuse_old_format
 
 
+def merged_html(merged: list[tuple[str, str]]) -> str:
+    """Which printed names are shown under another name."""
+    if not merged:
+        return clean("<p>目前没有合并的机关名称。</p>")
+    items = "".join(f"<li>{esc(name)} → {esc(shown)}</li>" for name, shown in merged)
+    return clean(f"<p>以下名称按右边的名称显示和查询：</p><ul>{items}</ul>")
+
+
 class CorpusTab(Tab):
     def build(self) -> None:
         with gr.Tab("语料库", id="corpus"):
@@ -26,28 +34,46 @@ class CorpusTab(Tab):
                 self.pick = gr.Dropdown(label="选择要移除的文件", choices=[])
                 self.remove = gr.Button("移除")
                 self.refresh = gr.Button("刷新")
+            with gr.Accordion("机关名称对照表", open=False, elem_id="co-names"):
+                gr.Markdown(
+                    "同一机关在不同年度的报告里名称可能不同（如“洪泽区人民政府”和“淮安市洪泽区人民政府”）。"
+                    "名称只差前面的上级地名时自动按较长的名称合并；其他情况在下表中每行写一个“别名 = 规范名称”，"
+                    "两边相同表示该名称不自动合并。保存后查询和列表立即按新名称显示，无需重新收录。"
+                )
+                self.merged = gr.HTML(elem_id="co-merged")
+                self.aliases = gr.Textbox(lines=6, max_lines=30, label="对照表", elem_id="co-aliases")
+                self.save_aliases = gr.Button("保存对照表", elem_id="co-aliases-save")
 
     def wire(self, status: Any = None, charts: Any = None) -> None:
         svc = self.page.svc
-        listing = [self.table, self.pick, status]
+        listing = [self.table, self.pick, self.merged, status]
         added = on(svc, [self.add.click], self.add_files, [self.files], [self.result, *listing])
         if charts is not None:
             added.then(charts.chart_choices, outputs=[charts.org], api_visibility="private")
         on(svc, [self.remove.click], self.remove_file, [self.pick], [self.result, *listing])
         on(svc, [self.refresh.click], self.listing, [], listing)
+        on(svc, [self.save_aliases.click], self.save_alias_table, [self.aliases], [self.result, *listing])
         self.listing_outputs = listing
 
-    def listing(self) -> tuple[pd.DataFrame, Any, str]:
+    def listing(self) -> tuple[pd.DataFrame, Any, str, str]:
         svc = self.page.svc
-        rows = svc.corpus().list_reports()
+        corpus = svc.corpus()
+        rows = corpus.list_reports()
         frame = pd.DataFrame(
-            [[r["org"], r["year"], Path(r["source"]).name, r["template"], r["findings"]] for r in rows],
-            columns=["机关", "年度", "文件", "格式", "解析提示数"],
+            [[r["org"], r["printed"], r["year"], Path(r["source"]).name, r["template"], r["findings"]] for r in rows],
+            columns=["机关", "报告所写名称", "年度", "文件", "格式", "解析提示数"],
         )
         choices = [(f"{Path(r['source']).name}（{r['org']} {r['year']}）", r["source"]) for r in rows]
         if not svc.busy:
             svc.status = svc.corpus_status()
-        return frame, gr.Dropdown(choices=choices, value=None), svc.status
+        return frame, gr.Dropdown(choices=choices, value=None), merged_html(corpus.names().merged()), svc.status
+
+    def alias_table(self) -> str:
+        return self.page.svc.alias_table()
+
+    def save_alias_table(self, text: str) -> tuple:
+        merged = self.page.svc.save_alias_table(text or "")
+        return clean(f"<p>机关名称对照表已保存：{len(merged)} 个名称按其他名称显示。</p>"), *self.listing()
 
     def add_files(
         self,
@@ -62,8 +88,9 @@ class CorpusTab(Tab):
         progress(0, desc="等待其他索引任务完成……")
         uploads = [(path_of(f), upload_name(f)) for f in files]
         summary = svc.add_uploads(uploads, lambda done, total, name: progress((done, total), desc=f"正在索引 {name}"))
-        failed = "".join(f"<li>{esc(Path(src).name)}：{esc(plain(why))}</li>" for src, why in summary.failed)
-        return clean(f"<p>{esc(summary.describe())}</p>" + (f"<ul>{failed}</ul>" if failed else "")), *self.listing()
+        lines = [f"{Path(src).name}：{plain(why)}" for src, why in summary.failed] + summary.details()
+        items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+        return clean(f"<p>{esc(summary.describe())}</p>" + (f"<ul>{items}</ul>" if items else "")), *self.listing()
 
     def remove_file(self, source: str | None) -> tuple:
         if not source:
