@@ -247,6 +247,10 @@ def _where(orgs: list[str], years: list[int] | None, section: str | None) -> dic
     return conditions[0] if len(conditions) == 1 else {"$and": conditions} if conditions else None
 
 
+def _words(text: str) -> str:
+    return "".join(text.split())
+
+
 def _marks(values: Sequence[object]) -> str:
     """SQL placeholders for an IN list."""
     return ",".join("?" * len(values))
@@ -529,9 +533,10 @@ class Corpus:
         self, report: Report, source: str, digest: str, known: bool, summary: IndexSummary
     ) -> tuple[bool, str]:
         """Whether this file holds a report indexed from another file (same body and year, `same_statistics`):
-        the file that reads fewer figures is the duplicate, set aside and listed. Returns (skip this file, the
-        indexed file it replaces once stored). Another report of the same body and year whose tables differ is
-        indexed too, with a note to check which one is official."""
+        the file that reads fewer figures is the duplicate, set aside and listed; of two that read as many, a
+        new text replaces the old one (a corrected narrative uploaded again), the same text is the duplicate.
+        Returns (skip this file, the indexed file it replaces once stored). Another report of the same body and
+        year whose tables differ is indexed too, with a note to check which one is official."""
         twins = self._same_body_year(report, source)
         same = next(((other, held) for other, held in twins if same_statistics(report, held)), None)
         if same is None:
@@ -543,7 +548,8 @@ class Corpus:
                 )
             return False, ""
         other, held = same
-        if len(figures(report)) <= len(figures(held)):
+        mine, theirs = len(figures(report)), len(figures(held))
+        if mine < theirs or (mine == theirs and _words(report.text) == _words(held.text)):
             self._set_aside(source, digest, other, withdraw=known)
             summary.duplicates.append((source, other))
             return True, ""

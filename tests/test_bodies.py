@@ -124,6 +124,21 @@ def test_an_uploaded_duplicate_is_not_kept(tmp_path: Path, reports: Path) -> Non
     assert [p.name for p in corpus.library.rglob("*") if p.is_file()] == [Path(kept.added[0]).name]
 
 
+def test_a_corrected_narrative_with_the_same_tables_replaces_the_old_file(tmp_path: Path, reports: Path) -> None:
+    original = reports / "pingtan-2022.txt"
+    corrected = tmp_path / "pingtan-2022-更正.txt"
+    text = original.read_text(encoding="utf-8")
+    corrected.write_text(text.replace("政策解读", "政策解读和回应", 1), encoding="utf-8")
+    corpus = Corpus(Settings(data_dir=tmp_path / "data"))
+    corpus.index([original])
+    summary = corpus.index([corrected])
+    assert summary.added == [str(corrected)] and summary.duplicates == [(str(original), str(corrected))]
+    assert [r["source"] for r in corpus.list_reports()] == [str(corrected)]
+    same_again = tmp_path / "copy.txt"
+    same_again.write_text(text.replace("政策解读", "政策解读和回应", 1) + "\n", encoding="utf-8")
+    assert corpus.index([same_again]).duplicates == [(str(same_again), str(corrected))]  # only the spacing differs
+
+
 def test_two_different_reports_of_one_body_and_year_are_both_kept_with_a_note(tmp_path: Path, reports: Path) -> None:
     corrected = tmp_path / "pingtan-2024-更正.html"
     page = (reports / "pingtan-2024.html").read_text(encoding="utf-8")

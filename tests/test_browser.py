@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.server
 import json
 import re
+import shutil
 import threading
 import zipfile
 from pathlib import Path
@@ -399,5 +400,40 @@ def test_phone_reaches_every_tab_and_grid(browser, tmp_path, start_app):
         type_cell(page, "table3", 0, 7, "5")
         expect(last).to_contain_text("5", timeout=TIMEOUT)
         page.screenshot(path=str(ARTIFACTS / "browser-phone.png"), full_page=True)
+    finally:
+        demo.close()
+
+
+def test_body_names_are_merged_and_the_alias_table_is_edited_in_the_corpus_tab(browser, tmp_path, reports, start_app):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(reports / "pingtan-2022.txt", folder)
+    text = (reports / "pingtan-2023.txt").read_text(encoding="utf-8")
+    (folder / "pingtan-2023.txt").write_text(text.replace("标题: 平潭", "标题: 福建省平潭", 1), encoding="utf-8")
+    demo, url, ws = start_app(tmp_path / "data", corpus_dir=folder)
+    try:
+        page = open_page(browser, url)
+        tab(page, "语料库")
+        expect(page.locator("#index-status")).to_contain_text("已收录 2 份报告（1 个机关）", timeout=TIMEOUT)
+        page.get_by_role("button", name="刷新").click()
+        page.get_by_text("机关名称对照表").first.click()
+        merged = page.locator("#co-merged")
+        expect(merged).to_contain_text("平潭综合实验区 → 福建省平潭综合实验区", timeout=TIMEOUT)
+        box = page.locator("#co-aliases textarea")
+        expect(box).to_have_value(re.compile("别名 = 规范名称"))
+        box.fill("# 说明\n平潭综合实验区 福建省平潭综合实验区")  # not "别名 = 规范名称": refused by line, nothing saved
+        page.locator("#co-aliases-save").click()
+        expect(page.get_by_text("第 2 行应写成").first).to_be_visible(timeout=TIMEOUT)
+        assert not (ws.settings.data_dir / "aliases.txt").exists()
+        box.fill("平潭综合实验区 = 平潭综合实验区")  # pinned: two bodies at once, no re-indexing
+        page.locator("#co-aliases-save").click()
+        expect(page.locator("#co-result")).to_contain_text("机关名称对照表已保存", timeout=TIMEOUT)
+        expect(merged).to_contain_text("目前没有合并的机关名称")
+        expect(page.locator("#index-status")).to_contain_text("已收录 2 份报告（2 个机关）")
+        page.reload(wait_until="load")
+        tab(page, "语料库")
+        page.get_by_text("机关名称对照表").first.click()
+        expect(page.locator("#co-aliases textarea")).to_have_value("平潭综合实验区 = 平潭综合实验区\n", timeout=TIMEOUT)
+        visible_text_is_chinese(page)
     finally:
         demo.close()
