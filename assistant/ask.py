@@ -13,13 +13,10 @@ numbers are checked against its sources; when no passage covers the question's w
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING
-
-import jieba
 
 from .cells import format_number
 from .embeddings import tokens
@@ -99,8 +96,6 @@ _ASKING = frozenset(
 )
 _FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万?(?:人次|个|项|条|篇|件|次|期|场|家|人|余|万元|元|%|份|批|场次|类|期次))")
 _LIST_CUES = re.compile(r"哪些|怎么写|如何|措施|做法|举措|内容|介绍|情况")
-
-jieba.setLogLevel(logging.WARNING)
 
 
 # ── answers ──────────────────────────────────────────────────────────────────────────────────

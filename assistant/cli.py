@@ -291,12 +291,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = load_settings()
     # a data folder never indexed (and no shared server): answer from the bundled reports, as the web app does
     first_use = not (settings.chroma_url or (settings.data_dir / "corpus.sqlite3").is_file())
-    corpus = Corpus(settings)
-    _notify(corpus.notices)
+    corpus = Corpus(settings, lazy=True)  # a figure is read from the tables: no vector store to open
     if first_use:
         print("首次使用：正在为随附的往年报告建立索引……", file=sys.stderr)
         _index(corpus, [])
     answer = ask(args.question, corpus, settings, context=Context(year=args.year))
+    _notify(corpus.notices)  # what opening the store found and repaired, when the question needed it
     if args.json:
         _dump(answer.to_json())
         return EXIT_OK

@@ -44,6 +44,7 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
+from . import words
 from .bodies import Names, figures, load_aliases, same_statistics
 from .embeddings import ConfigError, make_embeddings, tokens
 from .errors import CorpusError, UserError
@@ -321,7 +322,9 @@ class Corpus:
     Opening checks the store (SQLite integrity, Chroma against the SQLite records, vectors left by an
     interrupted run) and repairs what it can; `notices` says what it did or why the corpus is query-only."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, lazy: bool = False) -> None:
+        """`lazy`: open the local vector store (1 s: chromadb and its checks) only when a search needs it, for
+        one question that the tables may answer alone; its repairs are then noticed at that point."""
         self.settings = settings
         self.notices: list[str] = []
         try:
@@ -331,16 +334,25 @@ class Corpus:
         self.read_only = not _writable(settings.data_dir)
         self.db = self._open_db()
         self._lexicon = self._open_lexicon()
+        words.use(settings.data_dir)
         self._synced_at = -math.inf
+        self._chroma: Chroma | None = None
+        self._shared: Collection | None = None
+        if not lazy or settings.chroma_url:
+            self._open_store()
+
+    @property
+    def _vectors(self) -> Chroma:
+        return self._chroma or self._open_store()
+
+    def _open_store(self) -> Chroma:
+        """Open the vector store (and, with a server, the shared reports), then bring it in step with SQLite."""
         try:
             client = self._client()
-            self._vectors = self._open_vectors(client)
+            self._chroma = self._open_vectors(client)
             # the parsed reports, shared with the other machines using the server; no embedder (see _share)
-            self._shared = (
-                client.get_or_create_collection(REPORTS_COLLECTION, embedding_function=None)
-                if settings.chroma_url
-                else None
-            )
+            if self.settings.chroma_url:
+                self._shared = client.get_or_create_collection(REPORTS_COLLECTION, embedding_function=None)
         except Exception as exc:  # only chromadb runs here, and what it raises depends on the
             # backend (ValueError for a refused connection, its own errors, sqlite3 or Rust panics for a damaged
             # store): every failure to open is the store's, and the user gets one clear message
@@ -352,6 +364,7 @@ class Corpus:
             self._replay_journal()
             if self._shared is None:
                 self._check_vectors()
+        return self._chroma
 
     def _open_lexicon(self) -> Lexicon:
         """The persistent lexical index, rebuilt from the stored chunks when it is not in step with them (a data
@@ -480,6 +493,8 @@ class Corpus:
         `read` turns a file into its document and report (default: in this process; the web app passes
         `sandbox.read_in_worker`). A file that cannot be read is listed and never stops the run."""
         self._require_writable()
+        words.build(self.settings.data_dir)
+        words.use(self.settings.data_dir)
         summary = IndexSummary()
         files: list[Path] = []
         for raw in paths:
@@ -799,11 +814,11 @@ class Corpus:
 
     def _sync(self) -> None:
         """Take in the reports the server gained (from any machine) and drop those it lost."""
-        from chromadb.errors import ChromaError
-
         shared = self._shared
         if shared is None or time.monotonic() - self._synced_at < SYNC_SECONDS:
             return
+        from chromadb.errors import ChromaError
+
         try:
             held = shared.get(include=["metadatas"])
             server = {digest: meta["source"] for digest, meta in zip(held["ids"], held["metadatas"], strict=True)}

@@ -9,18 +9,15 @@ so an index built today answers the same queries tomorrow.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from functools import lru_cache
 
-import jieba
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .errors import ConfigError
 from .settings import Settings
-
-jieba.setLogLevel(logging.WARNING)
+from .words import cut
 
 DIMENSIONS = 768
 # weights of the feature kinds: single characters say little, words and 2/3-grams carry the meaning
@@ -62,7 +59,7 @@ STOPWORDS = frozenset(
 
 def tokens(text: str) -> list[str]:
     """jieba words without punctuation, spaces and question words: the terms of BM25 and of the embedder."""
-    return [w for w in jieba.lcut(text) if not _SKIP.fullmatch(w) and w not in STOPWORDS]
+    return [w for w in cut(text) if not _SKIP.fullmatch(w) and w not in STOPWORDS]
 
 
 @lru_cache(maxsize=1 << 18)

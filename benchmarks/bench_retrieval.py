@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ from assistant import corpus as corpus_module  # noqa: E402
 from assistant.ask import Context, ask, scope  # noqa: E402
 from assistant.corpus import Chunk, Corpus  # noqa: E402
 from assistant.embeddings import HashEmbeddings, tokens  # noqa: E402
+from assistant.parser import parse_file  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 REPORTS = ROOT / "corpus"  # the bundled corpus: the published reports
@@ -107,9 +108,17 @@ def index_real(data_dir: Path) -> tuple[Corpus, float, int]:
     return corpus, time.perf_counter() - start, summary.chunks
 
 
+@cache
+def _body_year(file: str) -> tuple[str, int]:
+    report = parse_file(REPORTS / file)
+    return report.org, report.year or 0
+
+
 def _target(corpus: Corpus, file: str) -> tuple[str, int]:
-    report = next(r for r in corpus.list_reports() if Path(r["source"]).name == file)
-    return report["org"], report["year"]
+    """The body (by its merged name) and year of a question's source file: a file indexed as the duplicate of
+    another (pingtan-2024.txt of the .html) is answered from that one."""
+    org, year = _body_year(file)
+    return corpus.names(org).canonical(org), year
 
 
 def _hit(chunk: Chunk, target: tuple[str, int], item: dict) -> bool:
@@ -384,7 +393,7 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp))
         corpus, seconds, chunks = index_real(settings.data_dir)
         texts = [t for (t,) in corpus.db.execute("SELECT text FROM chunks")]
-        print(f"语料：{len(FILES)} 份真实报告，{chunks} 个段落；完整索引（解析+分词+向量+入库）{seconds:.2f} 秒")
+        print(f"语料：{len(FILES)} 个真实报告文件，{chunks} 个段落；完整索引（解析+分词+向量+入库）{seconds:.2f} 秒")
         print(f"离线向量模型（hash）速度：{embedder_rate(texts):.0f} 段/秒\n")
         n = len(QUESTIONS["retrieval"])
         print(f"检索召回（{n} 个问题，每题指定报告与章节/部分）")
