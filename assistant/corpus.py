@@ -46,7 +46,7 @@ import numpy as np
 
 from . import words
 from .bodies import Names, figures, load_aliases, same_statistics
-from .embeddings import ConfigError, make_embeddings, tokens
+from .embeddings import ConfigError, HashEmbeddings, make_embeddings, tokens
 from .errors import CorpusError, UserError
 from .labels import SECTIONS
 from .lexicon import Lexicon
@@ -262,6 +262,13 @@ def _llm_failures() -> tuple[type[BaseException], ...]:
     from .llm import FAILURES
 
     return FAILURES
+
+
+def _search_failures() -> tuple[type[BaseException], ...]:
+    """What a vector search may raise that is the store's or the endpoint's fault, imported when needed."""
+    from chromadb.errors import ChromaError
+
+    return (ChromaError, sqlite3.Error, *_llm_failures())
 
 
 def _collection_name(embedder: str) -> str:
@@ -695,15 +702,15 @@ class Corpus:
 
     def _insert_chunks(self, ids: list[str], chunks: list[Chunk]) -> None:
         """The chunks' texts and words, and their lexical index entries, in the caller's transaction."""
-        words = [" ".join(tokens(_index_text(c))) for c in chunks]
+        spaced = [" ".join(tokens(_index_text(c))) for c in chunks]
         self.db.executemany(
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (cid, c.source, c.org, c.year, c.template, c.section, c.part, c.page, c.text, w)
-                for cid, c, w in zip(ids, chunks, words, strict=True)
+                for cid, c, w in zip(ids, chunks, spaced, strict=True)
             ],
         )
-        self._lexicon.add((cid, c.org, c.year, c.section, w) for cid, c, w in zip(ids, chunks, words, strict=True))
+        self._lexicon.add((cid, c.org, c.year, c.section, w) for cid, c, w in zip(ids, chunks, spaced, strict=True))
 
     def _prune(self, folder: Path, present: set[str]) -> list[str]:
         prefix = str(folder).rstrip("/") + "/"
@@ -956,13 +963,11 @@ class Corpus:
     ) -> list[str]:
         """Nearest chunks by cosine among those passing the filters; a failing vector store or embedding
         endpoint is a CorpusError."""
-        from chromadb.errors import ChromaError
-
         try:
             return self._nearest(query, n, orgs, years, section)
         # not its text: an endpoint may echo the key; the tuple is built only when something was raised, so
-        # openai (2 s to import) loads only then
-        except (ChromaError, sqlite3.Error, *_llm_failures()) as exc:
+        # chromadb (1 s) and openai (2 s to import) load only then
+        except _search_failures() as exc:
             raise CorpusError(f"无法检索向量库（{self._where_stored}）：{type(exc).__name__}") from exc
 
     def _nearest(self, query: str, n: int, orgs: list[str], years: list[int] | None, section: str | None) -> list[str]:
@@ -974,16 +979,29 @@ class Corpus:
         if filtered and len(candidates) <= EXACT_LIMIT:
             if not candidates:
                 return []
-            stored = self._vectors.get(ids=candidates, include=["embeddings"])
-            if not stored["ids"]:  # the vector store lacks them (another embedder's collection)
+            ids, vectors = self._candidate_vectors(candidates)
+            if not ids:  # the vector store lacks them (another embedder's collection)
                 return []
-            vectors = np.asarray(stored["embeddings"], dtype=float)
             query_vector = np.asarray(self.embeddings.embed_query(query))
             norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query_vector) or 1.0)
             scores = vectors @ query_vector / np.where(norms == 0, 1.0, norms)
-            return [stored["ids"][i] for i in np.argsort(-scores, kind="stable")[:n]]
+            return [ids[i] for i in np.argsort(-scores, kind="stable")[:n]]
         docs = self._vectors.similarity_search_with_score(query, k=n, filter=_where(orgs, years, section))
         return [doc.id for doc, _ in docs if doc.id]
+
+    def _candidate_vectors(self, ids: list[str]) -> tuple[list[str], np.ndarray]:
+        """The vectors of a few chunks. The offline embedder's are a function of the stored text and words, so
+        they are computed again (as they were stored) rather than loading the whole vector index for them."""
+        if isinstance(self.embeddings, HashEmbeddings):
+            rows = self.db.execute(
+                "SELECT id, text, org, year, template, section, part, source, page, tokens FROM chunks "
+                f"WHERE id IN ({_marks(ids)})",
+                ids,
+            ).fetchall()
+            vectors = [self.embeddings.embed_one(_index_text(Chunk(*row[1:9])), row[9].split()) for row in rows]
+            return [row[0] for row in rows], np.asarray(vectors, dtype=float).reshape(len(rows), -1)
+        stored = self._vectors.get(ids=ids, include=["embeddings"])
+        return stored["ids"], np.asarray(stored["embeddings"], dtype=float)
 
     def _chunk(self, cid: str, score: float) -> Chunk:
         row = self.db.execute(

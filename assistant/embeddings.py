@@ -79,7 +79,7 @@ class HashEmbeddings(Embeddings):
     def name(self) -> str:
         return f"hash-{self.dims}"
 
-    def _features(self, text: str) -> tuple[list[str], list[float]]:
+    def _features(self, text: str, words: list[str] | None = None) -> tuple[list[str], list[float]]:
         features: list[str] = []
         weights: list[float] = []
         for run in _SKIP.split(text):
@@ -87,11 +87,12 @@ class HashEmbeddings(Embeddings):
                 grams = [f"{n}:{run[i : i + n]}" for i in range(len(run) - n + 1)]
                 features += grams
                 weights += [_WEIGHTS[n]] * len(grams)
-        words = [f"w:{w}" for w in tokens(text) if len(w) > 1]
-        return features + words, weights + [_WEIGHTS["w"]] * len(words)
+        named = [f"w:{w}" for w in (tokens(text) if words is None else words) if len(w) > 1]
+        return features + named, weights + [_WEIGHTS["w"]] * len(named)
 
-    def embed_one(self, text: str) -> np.ndarray:
-        features, weights = self._features(text)
+    def embed_one(self, text: str, words: list[str] | None = None) -> np.ndarray:
+        """The text's vector; `words`: its `tokens` when they are known (stored with a chunk)."""
+        features, weights = self._features(text, words)
         vector = np.zeros(self.dims)
         if features:
             slots = [_slot(f, self.dims) for f in features]

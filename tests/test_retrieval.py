@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.corpus import EXACT_LIMIT, Chunk, Corpus, CorpusError
@@ -57,6 +58,14 @@ def test_vector_search_answers_at_every_filter_width(big: Corpus, org: str | Non
     assert len(hits) == 5
     years = [year] if isinstance(year, int) else year
     assert all((org is None or h.org == org) and (years is None or h.year in years) for h in hits)
+
+
+def test_a_narrow_filter_scores_the_stored_vectors_without_the_vector_index(big: Corpus) -> None:
+    ids = big._lexicon.matching(PINGTAN, [2022], None, EXACT_LIMIT)
+    recomputed, vectors = big._candidate_vectors(ids)  # the offline embedder's, from the stored text and words
+    stored = big._vectors.get(ids=recomputed, include=["embeddings"])
+    assert sorted(recomputed) == sorted(ids) and stored["ids"] == recomputed
+    assert np.allclose(vectors, np.asarray(stored["embeddings"]), atol=1e-6)
 
 
 def test_hybrid_fuses_both_halves_on_a_large_corpus(big: Corpus) -> None:
