@@ -635,14 +635,15 @@ class Corpus:
         stale = self._stale_ids(source, set(ids))
         with self.db:
             self.db.executemany("INSERT OR IGNORE INTO journal VALUES (?)", [(cid,) for cid in ids])
-        self._add_vectors(ids, chunks)
+        cut = [tokens(_index_text(c)) for c in chunks]  # once, for the vectors and the lexical index
+        self._add_vectors(ids, chunks, cut)
         findings = len(check(report))  # check() counts the parse findings already
         if self._shared is not None:
             self._share(self._shared, report, source, digest, findings)
         with self.db:
             self._drop_local(source)
             self._save_report(report, source, findings)
-            self._insert_chunks(ids, chunks)
+            self._insert_chunks(ids, chunks, cut)
             self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", (source, digest, self.embedder))
             if self._shared is not None:
                 self.db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?)", (digest, source))
@@ -685,24 +686,37 @@ class Corpus:
         ids = [_chunk_id(c.source, seq) for seq, c in enumerate(chunks)]
         with self.db:
             self.db.executemany("INSERT OR IGNORE INTO journal VALUES (?)", [(cid,) for cid in ids])
-        self._add_vectors(ids, chunks)
+        cut = [tokens(_index_text(c)) for c in chunks]
+        self._add_vectors(ids, chunks, cut)
         with self.db:
-            self._insert_chunks(ids, chunks)
+            self._insert_chunks(ids, chunks, cut)
             self.db.executemany("DELETE FROM journal WHERE id = ?", [(cid,) for cid in ids])
 
-    def _add_vectors(self, ids: list[str], chunks: list[Chunk]) -> None:
-        """Embed and store chunks in Chroma, in batches (Chroma limits one request)."""
+    def _add_vectors(self, ids: list[str], chunks: list[Chunk], cut: list[list[str]] | None = None) -> None:
+        """Embed and store chunks in Chroma, in batches (Chroma limits one request). `cut`: the chunks' words,
+        when already cut for the lexical index (the offline embedder uses them instead of cutting again)."""
         fields = ("org", "year", "template", "section", "part", "source", "page")
         for start in range(0, len(chunks), ADD_BATCH):
             batch = chunks[start : start + ADD_BATCH]
             # Chroma metadata has no null: a chunk without a page has no "page" key
             metadatas = [{f: v for f in fields if (v := getattr(c, f)) is not None} for c in batch]
             texts = [_index_text(c) for c in batch]
-            self._vectors.add_texts(texts, metadatas=metadatas, ids=ids[start : start + ADD_BATCH])
+            if cut is not None and isinstance(self.embeddings, HashEmbeddings):
+                words = cut[start : start + ADD_BATCH]
+                vectors = [self.embeddings.embed_one(t, w).tolist() for t, w in zip(texts, words, strict=True)]
+            else:
+                vectors = self.embeddings.embed_documents(texts)
+            # what langchain's add_texts does after embedding, without its second cut of every text
+            self._vectors._collection.upsert(
+                ids=ids[start : start + ADD_BATCH],
+                embeddings=vectors,  # type: ignore[arg-type]
+                metadatas=metadatas,  # type: ignore[arg-type]
+                documents=texts,
+            )
 
-    def _insert_chunks(self, ids: list[str], chunks: list[Chunk]) -> None:
+    def _insert_chunks(self, ids: list[str], chunks: list[Chunk], cut: list[list[str]]) -> None:
         """The chunks' texts and words, and their lexical index entries, in the caller's transaction."""
-        spaced = [" ".join(tokens(_index_text(c))) for c in chunks]
+        spaced = [" ".join(words) for words in cut]
         self.db.executemany(
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -310,8 +310,8 @@ def test_a_crash_while_indexing_leaves_the_report_fully_in_or_out(
     if point == "_add_vectors":  # dies after the first vectors are written
         real = corpus._add_vectors
 
-        def partial(ids: list[str], chunks: list) -> None:
-            real(ids[:3], chunks[:3])
+        def partial(ids: list[str], chunks: list, cut: list) -> None:
+            real(ids[:3], chunks[:3], cut[:3])
             raise Crash
 
         monkeypatch.setattr(corpus, point, partial)
