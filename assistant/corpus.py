@@ -739,13 +739,18 @@ class Corpus:
         for table in ("chunks", "reports", "shared"):
             self.db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
 
-    def remove(self, source: str) -> None:
-        """Forget one indexed file: its chunks, vectors, tables and hash, and its copy in the file store."""
+    def remove(self, source: str, read: ReadReport | None = None) -> IndexSummary:
+        """Forget one indexed file: its chunks, vectors, tables and hash, and its copy in the file store. Files
+        set aside as duplicates of it are indexed again (with `read`), so the report stays in the corpus."""
         self._require_writable()
         self._withdraw(source)
         folder = Path(source).parent
         if folder.parent == self.library.resolve():
             shutil.rmtree(folder, ignore_errors=True)
+        twins = [path for (path,) in self.db.execute("SELECT path FROM twins WHERE same_as = ?", (source,))]
+        with self.db:
+            self.db.execute("DELETE FROM twins WHERE same_as = ? OR path = ?", (source, source))
+        return self.index([p for p in twins if Path(p).is_file()], read=read)
 
     def _withdraw(self, source: str) -> None:
         """Drop what is indexed under `source` in one commit, its vectors journaled and then deleted."""

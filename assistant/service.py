@@ -437,10 +437,14 @@ class Service:
                 self.busy = False
                 self.status = self.corpus_status()
 
-    def remove(self, source: str) -> None:
+    def remove(self, source: str) -> Any:
+        """Remove an indexed file; another file of the same report set aside as its duplicate comes back."""
+        from .sandbox import read_in_worker
+
         with self.index_lock:
-            self.corpus().remove(source)
+            summary = self.corpus().remove(source, read=read_in_worker)
         self.status = self.corpus_status()
+        return summary
 
     def alias_table(self) -> str:
         """The alias table of body names as its file holds it (bodies.py), for the 语料库 tab to edit."""

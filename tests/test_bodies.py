@@ -116,6 +116,16 @@ def test_one_report_in_two_files_is_indexed_once(tmp_path: Path, reports: Path, 
     assert again.duplicates == [(text, html)] and reads == []  # known twins are not read again
 
 
+def test_removing_the_file_kept_brings_back_the_one_set_aside(tmp_path: Path, reports: Path) -> None:
+    corpus = Corpus(Settings(data_dir=tmp_path / "data"))
+    text = Path(corpus.add_upload(reports / "pingtan-2024.txt").added[0])
+    page = Path(corpus.add_upload(reports / "pingtan-2024.html").added[0])  # reads more figures: replaces the text
+    assert [r["source"] for r in corpus.list_reports()] == [str(page)] and text.is_file()
+    back = corpus.remove(str(page))
+    assert back.added == [str(text)] and [r["source"] for r in corpus.list_reports()] == [str(text)]
+    assert not page.exists()
+
+
 def test_an_uploaded_duplicate_is_not_kept(tmp_path: Path, reports: Path) -> None:
     corpus = Corpus(Settings(data_dir=tmp_path / "data"))
     kept = corpus.add_upload(reports / "pingtan-2024.html", "网页.html")

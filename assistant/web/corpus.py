@@ -96,5 +96,6 @@ class CorpusTab(Tab):
         if not source:
             warn("请先选择要移除的文件。")
             return gr.skip(), *self.listing()
-        self.page.svc.remove(source)
-        return clean(f"<p>已移除：{esc(Path(source).name)}</p>"), *self.listing()
+        back = self.page.svc.remove(source)
+        restored = "".join(f"；同一份报告的另一文件“{esc(Path(p).name)}”已重新收录" for p in back.added)
+        return clean(f"<p>已移除：{esc(Path(source).name)}{restored}</p>"), *self.listing()
