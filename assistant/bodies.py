@@ -48,6 +48,12 @@ def parse_aliases(text: str) -> dict[str, str]:
         if aliases.get(alias, name) != name:
             raise InputError(f"机关名称对照表第 {number} 行：“{alias}”已对应“{aliases[alias]}”，不能再对应“{name}”。")
         aliases[alias] = name
+    for alias in aliases:
+        seen = [alias]
+        while (nxt := aliases.get(seen[-1], seen[-1])) != seen[-1]:
+            if nxt in seen:
+                raise InputError(f"机关名称对照表中的名称互相对应，形成循环：{' → '.join([*seen, nxt])}。")
+            seen.append(nxt)
     return aliases
 
 
@@ -69,6 +75,7 @@ def alias_text(folder: Path) -> str:
 def save_aliases(folder: Path, text: str) -> dict[str, str]:
     """Check and save the alias table (written to a temporary file and renamed: a failed save keeps the old)."""
     aliases = parse_aliases(text)
+    text = text if text.strip() else ALIAS_HEADER  # an emptied table keeps its instructions
     path = alias_path(folder)
     partial = path.with_name(f".{path.name}.partial")
     try:
@@ -129,8 +136,9 @@ class Names:
         return longest if all(longest.endswith(other) for other in longer) else name
 
     def canonical(self, name: str) -> str:
-        """The merged name (a name not known here goes through the alias table only)."""
-        return self._of.get(name) or self._alias(name)
+        """The merged name (a name not printed in any report goes through the alias table to one that is)."""
+        alias = self._alias(name)
+        return self._of.get(name) or self._of.get(alias) or alias
 
     def variants(self, name: str) -> list[str]:
         """Every known name merged into `name` (at least `name` itself)."""
@@ -138,6 +146,11 @@ class Names:
 
     def names(self) -> list[str]:
         return sorted(self._variants)
+
+    def spellings(self) -> dict[str, str]:
+        """Every name a user may write for a known body (printed, merged, or an alias) → its merged name."""
+        out = {name: name for name in self._variants} | self._of
+        return out | {alias: merged for alias in self.aliases if (merged := self.canonical(alias)) in self._variants}
 
     def merged(self) -> list[tuple[str, str]]:
         """(name, merged name) for every known name shown under another name."""

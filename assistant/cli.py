@@ -279,7 +279,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         _notify(corpus.notices)
         summary = _index(corpus, args.paths)
         print(summary.describe())
-    for line in summary.details():
+    for line in summary.details(name=str):
         print(line, file=sys.stderr)
     return EXIT_USAGE if summary.failed else EXIT_OK
 

@@ -109,6 +109,11 @@ class Chunk:
     score: float = 0.0
 
 
+def public_name(source: str) -> str:
+    """What a user is shown of a stored file: its name, never the server's folders."""
+    return Path(source).name
+
+
 @dataclass
 class IndexSummary:
     """What one `index` run did, file by file (sources are resolved paths)."""
@@ -118,23 +123,27 @@ class IndexSummary:
     skipped: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
-    # (file, the indexed file holding the same report): not indexed again
+    # (file, the indexed file holding the same report, or a newer version of it): not indexed again
     duplicates: list[tuple[str, str]] = field(default_factory=list)
+    # (indexed file, the file of the same report that replaced it, why)
+    replaced: list[tuple[str, str, str]] = field(default_factory=list)
     # what a user should check although nothing failed (two different reports of one body and year)
     notes: list[str] = field(default_factory=list)
     chunks: int = 0
 
-    _LISTS = ("added", "updated", "skipped", "removed", "failed", "duplicates", "notes")
+    _LISTS = ("added", "updated", "skipped", "removed", "failed", "duplicates", "replaced", "notes")
 
     def public(self) -> dict:
         """The summary as a response may carry it: file names, never the server's folders."""
         names = {k: [public_name(s) for s in getattr(self, k)] for k in ("added", "updated", "skipped", "removed")}
         failed = [{"file": public_name(s), "reason": r.replace(s, public_name(s))} for s, r in self.failed]
         twins = [{"file": public_name(s), "same_as": public_name(t)} for s, t in self.duplicates]
+        replaced = [{"file": public_name(s), "by": public_name(t), "why": why} for s, t, why in self.replaced]
         return {
             **names,
             "failed": failed,
             "duplicates": twins,
+            "replaced": replaced,
             "notes": self.notes,
             "chunks": self.chunks,
             "summary": self.describe(),
@@ -147,15 +156,18 @@ class IndexSummary:
 
     def describe(self) -> str:
         twins = f"与已收录报告重复未收录 {len(self.duplicates)} 份，" if self.duplicates else ""
+        replaced = f"替换同一报告的旧文件 {len(self.replaced)} 份，" if self.replaced else ""
         return (
             f"新增 {len(self.added)} 份，更新 {len(self.updated)} 份，未变跳过 {len(self.skipped)} 份，"
-            f"移除 {len(self.removed)} 份，{twins}无法读取 {len(self.failed)} 份；写入 {self.chunks} 个段落。"
+            f"移除 {len(self.removed)} 份，{replaced}{twins}无法读取 {len(self.failed)} 份；写入 {self.chunks} 个段落。"
         )
 
-    def details(self) -> list[str]:
-        """One line per duplicate file and per note (the unreadable files are listed with their reasons)."""
-        twins = [f"{public_name(s)}：与已收录的“{public_name(t)}”是同一份报告，未重复收录" for s, t in self.duplicates]
-        return twins + self.notes
+    def details(self, name: Callable[[str], str] = public_name) -> list[str]:
+        """One line per duplicate or replaced file and per note (the unreadable files are listed with their
+        reasons); files are shown by `name` (the command line shows whole paths)."""
+        twins = [f"{name(s)}：与已收录的“{name(t)}”是同一份报告（或其旧版本），未重复收录" for s, t in self.duplicates]
+        replaced = [f"{name(s)}：已由同一份报告的“{name(t)}”替换（{why}）" for s, t, why in self.replaced]
+        return twins + replaced + self.notes
 
 
 # ── chunking ────────────────────────────────────────────────────────────────────────────────
@@ -293,11 +305,6 @@ def _writable(folder: Path) -> bool:
             return True
     except OSError:
         return False
-
-
-def public_name(source: str) -> str:
-    """What a user is shown of a stored file: its name, never the server's folders."""
-    return Path(source).name
 
 
 def stored_name(name: str, fallback_suffix: str = "") -> str:
@@ -541,24 +548,24 @@ class Corpus:
         if not report.org or report.year is None or not report.sections:
             summary.failed.append((source, "未识别出机关、年度或章节，不像是政府信息公开工作年度报告"))
             return
-        skip, replaces = self._duplicate(report, source, digest, bool(known), summary)
+        skip, replaces, why = self._duplicate(report, source, digest, bool(known), summary)
         if skip:
             return
         summary.chunks += self._store(report, document, digest)
         if replaces:
             (held,) = self.db.execute("SELECT sha256 FROM files WHERE path = ?", (replaces,)).fetchone() or ("",)
             self._set_aside(replaces, held, source, withdraw=True)
-            summary.duplicates.append((replaces, source))
+            summary.replaced.append((replaces, source, why))
         (summary.updated if known else summary.added).append(source)
 
     def _duplicate(
         self, report: Report, source: str, digest: str, known: bool, summary: IndexSummary
-    ) -> tuple[bool, str]:
+    ) -> tuple[bool, str, str]:
         """Whether this file holds a report indexed from another file (same body and year, `same_statistics`):
         the file that reads fewer figures is the duplicate, set aside and listed; of two that read as many, a
         new text replaces the old one (a corrected narrative uploaded again), the same text is the duplicate.
-        Returns (skip this file, the indexed file it replaces once stored). Another report of the same body and
-        year whose tables differ is indexed too, with a note to check which one is official."""
+        Returns (skip this file, the indexed file it replaces once stored, why). Another report of the same
+        body and year whose tables differ is indexed too, with a note to check which one is official."""
         twins = self._same_body_year(report, source)
         same = next(((other, held) for other, held in twins if same_statistics(report, held)), None)
         if same is None:
@@ -568,21 +575,23 @@ class Corpus:
                     f"{public_name(source)}：{name}{report.year}年已收录另一份报告（{public_name(twins[0][0])}），"
                     "两份的统计表不同，两份都已收录；查询数字时用解析提示少的一份，请核对哪一份是正式发布的。"
                 )
-            return False, ""
+            return False, "", ""
         other, held = same
         mine, theirs = len(figures(report)), len(figures(held))
         if mine < theirs or (mine == theirs and _words(report.text) == _words(held.text)):
             self._set_aside(source, digest, other, withdraw=known)
             summary.duplicates.append((source, other))
-            return True, ""
-        return False, other  # this file reads more of the report (a web page beside its flattened text)
+            return True, "", ""
+        # a web page beside its flattened text, or a corrected narrative
+        return False, other, "统计表相同，新文件读出的数字更多" if mine > theirs else "统计表相同，正文有改动"
 
     def _known_twin(self, source: str, digest: str) -> str:
-        """The indexed file these bytes were found to duplicate before ("" when none is recorded or it is gone)."""
+        """The indexed file these bytes were found to duplicate before, under this name or another ("" when none is
+        recorded or it is gone): an old version uploaded again does not replace its correction."""
         row = self.db.execute(
             "SELECT same_as FROM twins JOIN files ON files.path = twins.same_as "
-            "WHERE twins.path = ? AND twins.sha256 = ?",
-            (source, digest),
+            "WHERE twins.sha256 = ? ORDER BY twins.path = ? DESC",
+            (digest, source),
         ).fetchone()
         return row[0] if row else ""
 
@@ -885,11 +894,29 @@ class Corpus:
     def _raw_orgs(self) -> list[str]:
         return [org for (org,) in self.db.execute("SELECT DISTINCT org FROM reports")]
 
-    def names(self, *asked: str) -> Names:
-        """Every indexed body's merged name (bodies.py), from the names the reports print, the alias table and
-        the names `asked` for (a batch's "洪泽区人民政府" finds the corpus's "淮安市洪泽区人民政府")."""
+    def names(self, *asked: str, aliases: dict[str, str] | None = None) -> Names:
+        """Every indexed body's merged name (bodies.py), from the names the reports print, the alias table (or
+        `aliases`) and the names `asked` for (a batch's "洪泽区人民政府" finds the corpus's "淮安市洪泽区人民政府")."""
         self._sync()
-        return Names([*self._raw_orgs(), *asked], load_aliases(self.settings.data_dir))
+        table = load_aliases(self.settings.data_dir) if aliases is None else aliases
+        return Names([*self._raw_orgs(), *asked], table)
+
+    def clashes(self, names: Names) -> list[str]:
+        """Where merged names put two reports of one year whose tables differ under one body: bodies that are
+        not one (an alias joining two of them), named with the year."""
+        groups: dict[tuple[str, int], list[tuple[str, str]]] = {}
+        for source, org, year in self.db.execute("SELECT source, org, year FROM reports"):
+            groups.setdefault((names.canonical(org), year), []).append((source, org))
+        out = []
+        for (name, year), files in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1] or 0)):
+            printed = sorted({org for _, org in files})
+            if len(printed) < 2:
+                continue
+            sql = "SELECT report FROM reports WHERE source = ?"
+            reports = [Report.model_validate_json(self.db.execute(sql, (s,)).fetchone()[0]) for s, _ in files]
+            if not all(same_statistics(reports[0], other) for other in reports[1:]):
+                out.append(f"{name}{year}年（{'、'.join(printed)}的报告统计表不同）")
+        return out
 
     def list_reports(self) -> list[dict]:
         """Every indexed file: its body's merged name ("org") and the name the report prints ("printed")."""

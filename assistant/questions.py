@@ -372,8 +372,9 @@ def scope(question: str, corpus: Corpus, context: Context | None = None) -> Scop
     context = context or Context()
     previous = context.previous
     text = canonical(question)
-    indexed_orgs = corpus.orgs()
-    orgs = [] if WHICH_BODY.search(text) else named_orgs(text, indexed_orgs)
+    spellings = corpus.names().spellings()  # printed names, merged names and the alias table's names
+    named = [] if WHICH_BODY.search(text) else named_orgs(text, list(spellings))
+    orgs = list(dict.fromkeys(spellings[name] for name in named))
     mention = "" if orgs or WHICH_BODY.search(text) else org_mention(question)
     if not orgs and not mention and previous and not WHICH_BODY.search(text):
         orgs = previous.orgs

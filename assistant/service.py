@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bodies import alias_text, save_aliases
+from .bodies import alias_text, parse_aliases, save_aliases
 from .errors import ConfigError, InputError, UserError, internal_message, log_internal
 from .labels import SECTIONS
 from .report import Finding, Report
@@ -451,11 +451,17 @@ class Service:
         return alias_text(self.settings.data_dir)
 
     def save_alias_table(self, text: str) -> list[tuple[str, str]]:
-        """Check and save the alias table; returns the names now shown under another name."""
+        """Check and save the alias table; returns the names now shown under another name. A table that would
+        put two different reports of one year under one body is refused (the names are two bodies)."""
         with self.index_lock:
             corpus = self.corpus()
             if corpus.read_only:
                 raise InputError(f"数据文件夹 {self.settings.data_dir} 只读，不能保存机关名称对照表。")
+            before = set(corpus.clashes(corpus.names()))
+            if new := [c for c in corpus.clashes(corpus.names(aliases=parse_aliases(text))) if c not in before]:
+                raise InputError(
+                    f"按此对照表合并后，{'；'.join(new[:3])}，说明这些名称不是同一机关：对照表未保存，请检查。"
+                )
             save_aliases(self.settings.data_dir, text)
         self.status = self.corpus_status()
         return corpus.names().merged()
@@ -469,7 +475,7 @@ class Service:
         """Index the bundled reports in the background; progress goes to the console and the status line."""
 
         def progress(done: int, total: int, name: str) -> None:
-            self.status = f"语料库：正在索引内置报告 {done}/{total}（{name}）……"
+            self.status = f"语料库：正在索引内置报告 {done}/{total}" + (f"（{name}）……" if name else "……")
             print(self.status, flush=True)
 
         def run() -> None:

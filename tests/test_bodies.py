@@ -47,11 +47,12 @@ def test_names_are_left_alone_when_the_longer_name_is_not_one_parent(known: list
 
 
 def test_the_alias_table_maps_pins_and_chains() -> None:
-    known = ["洪泽区政府", "淮安市洪泽区人民政府", "洪泽区人民政府", "甲", "乙"]
-    aliases = parse_aliases("# 说明\n洪泽区政府 = 洪泽区人民政府\n\n甲＝乙\n乙 -> 甲\n")
+    known = ["洪泽区政府", "淮安市洪泽区人民政府", "洪泽区人民政府", "甲", "丙"]
+    aliases = parse_aliases("# 说明\n洪泽区政府 = 洪泽区人民政府\n\n甲＝乙\n乙 -> 丙\n岚岛 = 洪泽区政府")
     names = Names(known, aliases)
     assert names.canonical("洪泽区政府") == "淮安市洪泽区人民政府"  # the alias, then the parent region
-    assert names.canonical("甲") in {"甲", "乙"}  # a loop stops
+    assert names.canonical("甲") == "丙"  # a chain
+    assert names.spellings()["岚岛"] == names.spellings()["洪泽区人民政府"] == "淮安市洪泽区人民政府"
     pinned = Names(known, {"洪泽区人民政府": "洪泽区人民政府"})
     assert pinned.canonical("洪泽区人民政府") == "洪泽区人民政府"
     assert pinned.merged() == []
@@ -65,6 +66,7 @@ def test_the_alias_table_maps_pins_and_chains() -> None:
         ("甲 = \n", "第 1 行应写成"),
         ("甲 = 乙\n甲 = 丙\n", "第 2 行：“甲”已对应“乙”"),
         ("甲 = 乙\n" * 5001, "最多 5000 行"),
+        ("甲 = 乙\n乙 = 丙\n丙 = 甲\n", "形成循环：甲 → 乙 → 丙 → 甲"),
     ],
 )
 def test_a_bad_alias_table_is_refused_by_line(text: str, message: str) -> None:
@@ -78,6 +80,8 @@ def test_the_alias_table_is_saved_whole_or_not_at_all(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         save_aliases(tmp_path, "甲 乙")
     assert alias_text(tmp_path) == "甲 = 乙\n" and not list(tmp_path.glob(".*"))
+    save_aliases(tmp_path, "  \n")
+    assert alias_text(tmp_path) == ALIAS_HEADER  # emptied: the instructions stay
 
 
 # ── one report, two files ────────────────────────────────────────────────────────────────────────
@@ -100,8 +104,18 @@ def test_one_report_in_two_files_is_indexed_once(tmp_path: Path, reports: Path, 
     assert corpus.index([first]).added == [str(first)]
     summary = corpus.index([second])
     html, text = str(reports / "pingtan-2024.html"), str(reports / "pingtan-2024.txt")
-    assert summary.duplicates == [(text, html)]  # the file reading fewer figures is the duplicate
-    assert "重复未收录 1 份" in summary.describe() and "pingtan-2024.txt" in summary.details()[0]
+    # the file reading fewer figures is the one not indexed: skipped when it comes second, replaced when first
+    if order[0] == "html":
+        assert summary.duplicates == [(text, html)] and "重复未收录 1 份" in summary.describe()
+        assert summary.details() == [
+            "pingtan-2024.txt：与已收录的“pingtan-2024.html”是同一份报告（或其旧版本），未重复收录"
+        ]
+    else:
+        assert summary.replaced == [(text, html, "统计表相同，新文件读出的数字更多")] and not summary.duplicates
+        assert "替换同一报告的旧文件 1 份" in summary.describe()
+        assert summary.details() == [
+            "pingtan-2024.txt：已由同一份报告的“pingtan-2024.html”替换（统计表相同，新文件读出的数字更多）"
+        ]
     assert [r["source"] for r in corpus.list_reports()] == [html]
     assert {c.source for c in corpus.search("政府信息公开申请", k=20)} == {html}
     assert corpus.get_report(PINGTAN, 2024).table2 == parse_file(reports / "pingtan-2024.html").table2
@@ -142,11 +156,17 @@ def test_a_corrected_narrative_with_the_same_tables_replaces_the_old_file(tmp_pa
     corpus = Corpus(Settings(data_dir=tmp_path / "data"))
     corpus.index([original])
     summary = corpus.index([corrected])
-    assert summary.added == [str(corrected)] and summary.duplicates == [(str(original), str(corrected))]
+    assert summary.added == [str(corrected)] and summary.replaced == [
+        (str(original), str(corrected), "统计表相同，正文有改动")
+    ]
     assert [r["source"] for r in corpus.list_reports()] == [str(corrected)]
     same_again = tmp_path / "copy.txt"
     same_again.write_text(text.replace("政策解读", "政策解读和回应", 1) + "\n", encoding="utf-8")
     assert corpus.index([same_again]).duplicates == [(str(same_again), str(corrected))]  # only the spacing differs
+    # the old version uploaded again (the same bytes under another name) does not undo the correction
+    old_again = corpus.add_upload(original, "旧版.txt")
+    assert old_again.duplicates and not old_again.added and not old_again.replaced
+    assert [r["source"] for r in corpus.list_reports()] == [str(corrected)]
 
 
 def test_two_different_reports_of_one_body_and_year_are_both_kept_with_a_note(tmp_path: Path, reports: Path) -> None:
@@ -208,12 +228,28 @@ def test_the_batch_review_pairs_and_deduplicates_by_merged_name(tmp_path: Path, 
     assert not results["pingtan-2024.html"].duplicate_of
 
 
-def test_the_service_saves_the_alias_table_and_refuses_a_bad_one(tmp_path: Path, renamed: Path) -> None:
+def test_an_alias_written_in_a_question_names_its_body(tmp_path: Path, renamed: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    corpus = Corpus(settings)
+    corpus.index([renamed])
+    save_aliases(settings.data_dir, "岚岛 = 平潭综合实验区\n")
+    answer = ask("岚岛2022年新收了多少政府信息公开申请？", corpus, settings)
+    assert answer.answer.startswith(f"{LONG}2022年") and answer.citations[0].org == LONG
+
+
+def test_the_service_saves_the_alias_table_and_refuses_a_bad_one(tmp_path: Path, reports: Path, renamed: Path) -> None:
     svc = Service(Settings(data_dir=tmp_path / "data"))
+    shutil.copy(reports / "weishi-kaifaqu-2022.txt", renamed)
     svc.index([renamed])
+    # 尉氏 and 平潭 both published a 2022 report: one alias joining them would mix two bodies' figures
+    with pytest.raises(
+        InputError, match=r"福建省平潭综合实验区2022年（尉氏县先进制造业开发区、平潭综合实验区的报告统计表不同）"
+    ):
+        svc.save_alias_table(f"尉氏县先进制造业开发区 = {PINGTAN}")
+    assert svc.alias_table() == ALIAS_HEADER
     assert svc.alias_table() == ALIAS_HEADER
     with pytest.raises(InputError, match="第 2 行"):
         svc.save_alias_table("# 说明\n平潭\n")
     assert svc.save_alias_table(f"{PINGTAN} = {PINGTAN}") == []
     assert svc.alias_table() == f"{PINGTAN} = {PINGTAN}\n"
-    assert svc.corpus_status() == "语料库：已收录 2 份报告（2 个机关）。"
+    assert svc.corpus_status() == "语料库：已收录 3 份报告（3 个机关）。"

@@ -421,9 +421,11 @@ def test_body_names_are_merged_and_the_alias_table_is_edited_in_the_corpus_tab(b
         expect(merged).to_contain_text("平潭综合实验区 → 福建省平潭综合实验区", timeout=TIMEOUT)
         box = page.locator("#co-aliases textarea")
         expect(box).to_have_value(re.compile("别名 = 规范名称"))
-        box.fill("# 说明\n平潭综合实验区 福建省平潭综合实验区")  # not "别名 = 规范名称": refused by line, nothing saved
+        box.fill("# 说明\n<b>平潭</b> 福建省平潭综合实验区")  # not "别名 = 规范名称": refused by line, nothing saved
         page.locator("#co-aliases-save").click()
-        expect(page.get_by_text("第 2 行应写成").first).to_be_visible(timeout=TIMEOUT)
+        notice = page.get_by_text("第 2 行应写成").first
+        expect(notice).to_be_visible(timeout=TIMEOUT)
+        expect(notice).to_contain_text("<b>平潭</b>")  # the line quoted as text, not drawn as markup
         assert not (ws.settings.data_dir / "aliases.txt").exists()
         box.fill("平潭综合实验区 = 平潭综合实验区")  # pinned: two bodies at once, no re-indexing
         page.locator("#co-aliases-save").click()

@@ -124,11 +124,12 @@ def plain(message: str) -> str:
 
 
 def info(message: str) -> None:
-    gr.Info(message, title="提示")
+    gr.Info(html.escape(message), title="提示")
 
 
 def warn(message: str) -> None:
-    gr.Warning(message, title="注意")
+    """A notice; gradio draws its text as HTML, so what it quotes of the user's input is escaped here."""
+    gr.Warning(html.escape(message), title="注意")
 
 
 # ── findings ──
@@ -301,7 +302,7 @@ def guard(svc: Service, fn: Callable, outputs: int) -> Callable:
 
     def notify(exc: Exception) -> None:
         title, message = svc.user_message(exc)
-        gr.Warning(plain(message), title=title, duration=None if title == "内部错误" else 12)
+        gr.Warning(html.escape(plain(message)), title=title, duration=None if title == "内部错误" else 12)
 
     if inspect.isgeneratorfunction(fn):
 

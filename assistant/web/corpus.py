@@ -13,12 +13,15 @@ from .common import Tab, clean, esc, on, path_of, plain, upload_name, warn
 from .upload import REPORT_TYPES, refuse_old_format
 
 
-def merged_html(merged: list[tuple[str, str]]) -> str:
-    """Which printed names are shown under another name."""
-    if not merged:
-        return clean("<p>目前没有合并的机关名称。</p>")
+def merged_html(merged: list[tuple[str, str]], clashes: list[str]) -> str:
+    """Which printed names are shown under another name, and where that puts two different reports together."""
     items = "".join(f"<li>{esc(name)} → {esc(shown)}</li>" for name, shown in merged)
-    return clean(f"<p>以下名称按右边的名称显示和查询：</p><ul>{items}</ul>")
+    out = f"<p>以下名称按右边的名称显示和查询：</p><ul>{items}</ul>" if merged else "<p>目前没有合并的机关名称。</p>"
+    if clashes:
+        listed = "".join(f"<li>{esc(c)}</li>" for c in clashes)
+        warning = "注意：以下合并使同一年度有两份统计表不同的报告，可能不是同一机关，请在对照表中分开："
+        out += f"<p>{warning}</p><ul>{listed}</ul>"
+    return clean(out)
 
 
 class CorpusTab(Tab):
@@ -60,20 +63,26 @@ class CorpusTab(Tab):
         corpus = svc.corpus()
         rows = corpus.list_reports()
         frame = pd.DataFrame(
-            [[r["org"], r["printed"], r["year"], Path(r["source"]).name, r["template"], r["findings"]] for r in rows],
+            [
+                [r["org"], r["printed"], r["year"], Path(r["source"]).name, f"{r['template']}版", r["findings"]]
+                for r in rows
+            ],
             columns=["机关", "报告所写名称", "年度", "文件", "格式", "解析提示数"],
         )
         choices = [(f"{Path(r['source']).name}（{r['org']} {r['year']}）", r["source"]) for r in rows]
         if not svc.busy:
             svc.status = svc.corpus_status()
-        return frame, gr.Dropdown(choices=choices, value=None), merged_html(corpus.names().merged()), svc.status
+        names = corpus.names()
+        shown = merged_html(names.merged(), corpus.clashes(names))
+        return frame, gr.Dropdown(choices=choices, value=None), shown, svc.status
 
     def alias_table(self) -> str:
         return self.page.svc.alias_table()
 
     def save_alias_table(self, text: str) -> tuple:
         merged = self.page.svc.save_alias_table(text or "")
-        return clean(f"<p>机关名称对照表已保存：{len(merged)} 个名称按其他名称显示。</p>"), *self.listing()
+        shown = f"现有 {len(merged)} 个名称按合并后的名称显示。" if merged else "目前没有合并的机关名称。"
+        return clean(f"<p>机关名称对照表已保存。{shown}</p>"), *self.listing()
 
     def add_files(
         self,
