@@ -437,5 +437,11 @@ def test_body_names_are_merged_and_the_alias_table_is_edited_in_the_corpus_tab(b
         page.get_by_text("机关名称对照表").first.click()
         expect(page.locator("#co-aliases textarea")).to_have_value("平潭综合实验区 = 平潭综合实验区\n", timeout=TIMEOUT)
         visible_text_is_chinese(page)
+        # the 历年变化 chart, drawn while its tab was hidden, shows at its size once the tab is opened
+        tab(page, "往年报告问答")
+        chart = page.locator("#chart canvas, #chart svg.marks").first
+        expect(chart).to_be_visible(timeout=TIMEOUT)
+        box = chart.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 100, box
     finally:
         demo.close()

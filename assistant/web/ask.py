@@ -28,6 +28,7 @@ METRICS: dict[str, Location] = {
     **{f"{name}（总计）": t4_cell(col) for name, col in _T4_TOTALS.items()},
 }
 MAX_TICKS = 8  # on the chart's count axis
+YEAR_WIDTH = 56  # pixels per year on the chart: seven years fit a phone
 # the source's own Markdown: bold/underline pairs and heading marks (a .md report, a draft read back)
 _SOURCE_MARKS = re.compile(r"\*\*|__|^[ \t]{0,3}#{1,6}[ \t]*", re.MULTILINE)
 
@@ -62,7 +63,9 @@ def year_bars(frame: pd.DataFrame) -> Any:
     )
     bars = base.mark_bar(size=40)
     labels = base.mark_text(baseline="bottom", dy=-4).encode(text=alt.Text("数量:Q", format="d"))
-    return (bars + labels).properties(width="container", height=260)
+    # a width per year, not "container": the chart is drawn while its tab may be hidden, and a container width
+    # measured then stays 0 (the chart showed as a 13-pixel square)
+    return (bars + labels).properties(width=alt.Step(YEAR_WIDTH), height=260)
 
 
 class AskTab(Tab):
