@@ -28,6 +28,7 @@ ALIAS_HEADER = (
 MAX_ALIAS_LINES = 5000
 # a parent region put in front of a body's name: 淮安市, 江苏省淮安市, 黔东南苗族侗族自治州, 锡林郭勒盟
 _REGION = re.compile(r"[\u4e00-\u9fff]{1,20}?(?:省|市|自治区|自治州|地区|州|盟|县|区|旗)")
+_REGION_ENDS = frozenset("省市区州盟县旗")
 _SEPARATORS = re.compile(r"\s*(?:=|＝|→|->|=>)\s*")
 
 
@@ -103,10 +104,16 @@ class Names:
 
     def __post_init__(self) -> None:
         self._of = {name: self._alias(name) for name in self.known}
-        named = set(self._of.values())
+        # every name by the shorter names it is with parent regions in front: one pass over the names' region
+        # prefixes, not a comparison of every pair (a province's thousands of bodies)
+        parents: dict[str, list[str]] = {}
+        for other in set(self._of.values()):
+            for i, ch in enumerate(other[:-1], 1):
+                if ch in _REGION_ENDS and _REGION.fullmatch(other[:i]):
+                    parents.setdefault(other[i:], []).append(other)
         for name, alias in list(self._of.items()):
             if self.aliases.get(alias) != alias:  # a name the table pins stays as it is
-                self._of[name] = self._parent(alias, named)
+                self._of[name] = self._parent(alias, parents.get(alias, []))
         self._variants: dict[str, list[str]] = {}
         for name, merged in sorted(self._of.items()):
             self._variants.setdefault(merged, []).append(name)
@@ -120,17 +127,10 @@ class Names:
         return name
 
     @staticmethod
-    def _parent(name: str, named: set[str]) -> str:
-        """The longest known name that is `name` with parent regions in front, when they form one chain. Only a
-        name that starts with a place is merged ("洪泽区人民政府"; "人民政府" names no body by itself)."""
-        if not _REGION.match(name):
-            return name
-        longer = [
-            other
-            for other in named
-            if len(other) > len(name) and other.endswith(name) and _REGION.fullmatch(other[: -len(name)])
-        ]
-        if not longer:
+    def _parent(name: str, longer: list[str]) -> str:
+        """The longest of the known names that are `name` with parent regions in front, when they form one
+        chain. Only a name that starts with a place is merged ("洪泽区人民政府"; "人民政府" names no body)."""
+        if not longer or not _REGION.match(name):
             return name
         longest = max(longer, key=len)
         return longest if all(longest.endswith(other) for other in longer) else name
