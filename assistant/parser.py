@@ -181,7 +181,9 @@ _HEADINGS = tuple(_heading_res(_title) for _title in SECTION_TITLES)
 
 
 def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
-    """Section index -> (heading start, body start, body end), found in order by title."""
+    """Section index -> (heading start, body start, body end), in printed order: found in the official order
+    by title, then a numbered heading not found that way is looked for anywhere outside the headings found
+    (a section printed out of order, "五、存在的主要问题" before "四、…行政复议"), for S-SECTION-ORDER to name."""
     found: list[tuple[int, int, int]] = []
     pos = 0
     for i, (numbered, alone) in enumerate(_HEADINGS):
@@ -189,6 +191,14 @@ def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
         if m:
             found.append((i, m.start() + len(m.group()) - len(m.group().lstrip("#* \n")), m.end()))
             pos = m.end()
+    for i in sorted(set(range(len(_HEADINGS))) - {f[0] for f in found}):
+        inside = [(start, body) for _, start, body in found]
+        m = next(
+            (m for m in _HEADINGS[i][0].finditer(text) if not any(a <= m.start() < b for a, b in inside)), None
+        )
+        if m:
+            found.append((i, m.start(), m.end()))
+    found.sort(key=lambda f: f[1])
     spans = {}
     for n, (i, start, body) in enumerate(found):
         end = found[n + 1][1] if n + 1 < len(found) else len(text)

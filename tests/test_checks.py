@@ -22,6 +22,7 @@ from assistant.labels import (
     TABLE2,
     t3_result_rows,
 )
+from assistant.parser import parse_text
 from assistant.report import Finding, Report
 from assistant.tables import Location, t2_cell, t3_cell
 
@@ -445,6 +446,18 @@ def test_section_missing_and_order():
     shuffled = make_report()
     shuffled.sections = {k: shuffled.sections[k] for k in [s.text for s in SECTIONS][::-1]}
     assert [(f.rule, f.severity) for f in check(shuffled)][-1] == ("S-SECTION-ORDER", "warning")
+
+
+def test_a_real_report_with_two_sections_swapped_is_read_whole_and_warned(reports):
+    text = (reports / "pingtan-2022.txt").read_text(encoding="utf-8")
+    four = text.index("四、", text.index("四、结转下年度继续办理") + 2)  # 四's heading, after 表三's row 四
+    five, six = text.index("五、存在的主要问题"), text.index("六、其他需要报告")
+    swapped = parse_text(text[:four] + text[five:six] + text[four:five] + text[six:])
+    original = parse_text(text)
+    assert list(swapped.sections) == [SECTIONS[i].text for i in (0, 1, 2, 4, 3, 5)]
+    assert swapped.sections == original.sections and swapped.tables_json() == original.tables_json()
+    found = [(f.rule, f.where) for f in check(swapped) if f.rule.startswith("S-SECTION")]
+    assert found == [("S-SECTION-ORDER", Location(section=SECTIONS[3].text))]
 
 
 def test_parts_missing_named():
