@@ -69,7 +69,7 @@ def build(folder: Path) -> None:
         return
     with _DICT.open("rb") as f:
         freq, total = jieba.Tokenizer.gen_pfdict(f)
-    partial = path.with_name(f".{WORDS_FILE}.partial")
+    partial = path.with_name(f".{WORDS_FILE}.{os.getpid()}.partial")  # two processes indexing at once
     try:
         partial.unlink(missing_ok=True)
         with closing(sqlite3.connect(partial)) as db, db:
