@@ -97,6 +97,16 @@ def test_keyword_rules_place_bullets_without_headings():
     assert classify("与政务公开无关") is None
 
 
+def test_counts_of_published_items_are_active_disclosure_whatever_channel_they_name():
+    """The weishi report's own paragraph: every count of what was published belongs to （一）主动公开."""
+    assert classify("利用云上尉氏平台、微博、美篇、微信群等多种渠道共累计发布政务信息500余条（次）") == PARTS[0].text
+    assert classify("官方微博发布信息1300余条，国家级媒体103篇") == PARTS[0].text
+    assert classify("优化政府网站智能搜索功能") == PARTS[3].text  # a platform without published counts stays there
+    notes = parse_notes((DATA / "notes" / "paragraphs-weishi-2022.txt").read_text("utf-8"))
+    active = "".join(notes.bullets[PARTS[0].text])
+    assert all(f in active for f in ("60余条", "500余条", "1600余条", "103篇", "150余篇", "1300余条"))
+
+
 @pytest.mark.parametrize(
     "bullet",
     [

@@ -173,6 +173,16 @@ KEYWORD_RULES: dict[str, dict[str, int]] = {
     },
 }
 
+# Phrasings that place a bullet like keywords do: a count of items published or carried ("发布政务信息500余条",
+# "官方微博发布信息1300余条", "国家级媒体103篇") is 主动公开 (as the checker's part content says), whatever channel
+# it names, so it outweighs 平台/网站/微博.
+PATTERN_RULES: dict[str, dict[re.Pattern[str], int]] = {
+    _ACTIVE: {
+        re.compile(r"(?:发布|公开|公布|推送|刊发|刊登|编发|报道|转载|更新)[^。；]{0,20}?\d+\s*余?\s*(?:条|篇|期)"): 4,
+        re.compile(r"媒体\s*\d+\s*余?\s*篇"): 2,
+    },
+}
+
 _BULLET = re.compile(r"^\s*(?:[-*+•·●▪◦]\s*)?")
 _ENUMERATOR = re.compile(r"^(?:" + "|".join(ENUMERATORS) + r")\s*[，,、:：]?\s*")
 _ENUMERATOR_CORE = re.compile(r"[（()）.．、)是]")
@@ -210,11 +220,13 @@ class Notes:
 
 
 def classify(bullet: str, org: str = "") -> str | None:
-    """The category a bullet's keywords point to (the body's own name aside: 医疗保障局 is no 监督保障),
-    or None when no keyword matches."""
+    """The category a bullet's keywords and phrasings point to (the body's own name aside: 医疗保障局 is no
+    监督保障), or None when nothing matches."""
     if org:
         bullet = bullet.replace(org, "")
     scores = {c: sum(w for k, w in rules.items() if k in bullet) for c, rules in KEYWORD_RULES.items()}
+    for c, patterns in PATTERN_RULES.items():
+        scores[c] += sum(w for pattern, w in patterns.items() if pattern.search(bullet))
     best = max(scores.values())
     if best == 0:
         return None
