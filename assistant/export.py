@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from .cells import format_number
+from .checks.names import described
 from .errors import ExportError
 from .labels import FINDINGS_HEADING, SECTIONS, T3_COLUMNS, T3_HEADER_RULE, T4_COLUMNS, TABLE2
 from .report import SEVERITY_ZH, Finding, Report
@@ -39,8 +40,8 @@ def _status_notice(status: str) -> str:
 
 
 def _finding_line(f: Finding) -> str:
-    """A finding for readers of the document: its message names the place; `where` is for programs."""
-    return f"{SEVERITY_ZH[f.severity]} {f.rule} {f.message}"
+    """A finding for readers of the document, in words (the code is for programs): its message names the place."""
+    return f"{SEVERITY_ZH[f.severity]} {described(f.rule, f.message)}"
 
 
 def _sections(report: Report) -> list[tuple[int, str, list[str]]]:

@@ -135,7 +135,7 @@ def test_status_notice_red_on_top_and_findings_at_end(huaian_docx: Path) -> None
     assert str(first.runs[0].font.color.rgb) == "C00000"
     texts = [p.text for p in doc.paragraphs if p.text]
     assert texts[-2] == "附：校验发现的问题"
-    assert "T3-BALANCE" in texts[-1] and "表三「自然人」列不平衡" in texts[-1]
+    assert texts[-1] == "1. 错误 表三勾稽关系不成立：表三「自然人」列不平衡"  # the rule in words, not its code
 
 
 def test_tables_mirror_official_template_2021(huaian_docx: Path, template_2021: Path) -> None:
@@ -175,7 +175,11 @@ def test_2019_template_tables(pingtan_2019: Report, tmp_path: Path) -> None:
 
 
 def test_markdown(huaian: Report) -> None:
-    md = to_markdown(huaian, findings=[Finding(rule="X-1", severity="warning", message="某处有疑问")])
+    findings = [
+        Finding(rule="X-CHANGE", severity="warning", message="某处有疑问"),
+        Finding(rule="S-PLACEHOLDER", severity="error", message=f"「{SECTIONS[5].text}」仍有待补充的占位语句：（略）"),
+    ]
+    md = to_markdown(huaian, findings=findings)
     lines = md.splitlines()
     assert lines[0] == f"# {huaian.title}"
     positions = [lines.index(f"## {s.text}") for s in SECTIONS]
@@ -187,7 +191,11 @@ def test_markdown(huaian: Report) -> None:
     for item in TABLE2["2021"]:
         assert f"**{item.heading}**" in lines
     assert "| 行政事业性收费 | 96171.6 |" in lines
-    assert md.rstrip().splitlines()[-1] == "- 警告 X-1 某处有疑问"
+    # each rule in words, said once
+    assert md.rstrip().splitlines()[-2:] == [
+        "- 警告 正文同比变化与上年报告不一致：某处有疑问",
+        "- 错误 「六、其他需要报告的事项」仍有待补充的占位语句：（略）",
+    ]
     assert "未通过校验" not in md
 
 

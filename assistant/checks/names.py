@@ -45,3 +45,10 @@ RULE_NAMES: dict[str, str] = {
 def rule_name(code: str) -> str:
     """The Chinese name of a finding code (the code itself for one not listed)."""
     return RULE_NAMES.get(code, code)
+
+
+def described(rule: str, message: str) -> str:
+    """A finding for readers: its rule's Chinese name, then the message, unless the message says the name already
+    ("「一、总体情况」仍有待补充的占位语句：…" is not prefixed with 仍有待补充的占位语句 again)."""
+    name = rule_name(rule)
+    return message if name in message else f"{name}：{message}"

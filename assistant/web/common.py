@@ -24,7 +24,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 from ..cells import format_number
-from ..checks.names import rule_name
+from ..checks.names import described
 from ..labels import SECTIONS, T3_CARRIED, T3_CARRY_NEXT, T3_NEW, T3_TOTAL
 from ..report import SEVERITY_ZH, Finding, Report
 from ..service import UNCHECKED, Service, has_errors
@@ -154,7 +154,7 @@ def findings_html(findings: list[Finding], *, empty: str = "", table: str | None
         return f'<p class="nb-ok">{esc(empty)}</p>' if empty else ""
     items = "".join(
         f'<li class="{f.severity}" title="规则代码 {esc(f.rule)}"><b>{SEVERITY_ZH[f.severity]}</b>'
-        f" {esc(rule_name(f.rule))}：{esc(named(f))}</li>"
+        f" {esc(described(f.rule, named(f)))}</li>"
         for f in findings
     )
     attr = f' data-table="{table}"' if table else ""
