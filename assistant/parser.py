@@ -193,9 +193,7 @@ def _section_spans(text: str) -> dict[int, tuple[int, int, int]]:
             pos = m.end()
     for i in sorted(set(range(len(_HEADINGS))) - {f[0] for f in found}):
         inside = [(start, body) for _, start, body in found]
-        m = next(
-            (m for m in _HEADINGS[i][0].finditer(text) if not any(a <= m.start() < b for a, b in inside)), None
-        )
+        m = next((m for m in _HEADINGS[i][0].finditer(text) if not any(a <= m.start() < b for a, b in inside)), None)
         if m:
             found.append((i, m.start(), m.end()))
     found.sort(key=lambda f: f[1])

@@ -378,6 +378,17 @@ def test_edit_in_place_undo_restore_and_check_a_finished_report(browser, tmp_pat
         assert result.locator(".nb-review-row").count() == len(SECTIONS)
         visible_text_is_chinese(page)
         page.screenshot(path=str(ARTIFACTS / "browser-review.png"), full_page=True)
+        # another file chosen: the results about the first go at once, and a file that cannot be read leaves
+        # nothing that could be taken for its results
+        junk = tmp_path / "坏文件.pdf"
+        junk.write_bytes(b"%PDF-1.4 not really")
+        page.locator("#rv-report").get_by_role("button", name="清除").click()
+        expect(result.locator("table")).to_have_count(0, timeout=TIMEOUT)
+        page.locator("#rv-report input[type=file]").set_input_files(str(junk))
+        expect(page.locator("#rv-summary")).not_to_contain_text("平潭综合实验区2020年报告")
+        page.locator("#rv-go").click()
+        expect(page.get_by_text("坏文件.pdf").first).to_be_visible(timeout=TIMEOUT)
+        expect(result.locator("table")).to_have_count(0)
     finally:
         demo.close()
 

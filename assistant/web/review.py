@@ -97,7 +97,14 @@ class ReviewTab(Tab):
             self.result = gr.HTML(elem_id="rv-result")
 
     def wire(self) -> None:
-        on(self.page.svc, [self.go.click], self.review, [self.report, self.prior], [self.summary, self.result])
+        outputs = [self.summary, self.result]
+        on(self.page.svc, [self.go.click], self.review, [self.report, self.prior], outputs)
+        # another file chosen (or none): the results shown are no longer about it, and go before they mislead
+        on(self.page.svc, [self.report.change, self.prior.change], self.cleared, [], outputs, show_progress="hidden")
+
+    @staticmethod
+    def cleared() -> tuple[str, str]:
+        return "", ""
 
     def review(self, file: Any, prior: Any) -> tuple[str, str]:
         if not file:
