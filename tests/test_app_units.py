@@ -500,7 +500,17 @@ def test_a_typed_cell_is_saved_alone_and_the_grid_is_not_redrawn(web, pingtan_20
     assert edit(_typed(0, 0, "改了标签", T3_NEW), sid, doc) == gr.skip()
     doc = edit(_typed(2, 3, "十二", "0"), sid, doc)
     assert web.svc.latest(sid).cell(t3_cell(T3_ROWS["2021"][2].text, 2)) is None
-    assert findings_in(doc)[0].message == f"表三「{T3_ROWS['2021'][2].text}」行「科研机构」列：“十二”不是数字"
+    not_a_number = f"表三「{T3_ROWS['2021'][2].text}」行「科研机构」列：“十二”不是数字"
+    assert findings_in(doc)[0].message == not_a_number
+    # it stays named, and red, while other cells are typed; typed again as a number it goes
+    doc = edit(_typed(0, 2, "3", "0"), sid, doc)
+    assert not_a_number in [f.message for f in findings_in(doc)] and 'data-testid="cell-2-3"' in web.tables.show(doc)[4]
+    doc = edit(_typed(2, 3, "12", "十二"), sid, doc)
+    assert not [f for f in findings_in(doc) if f.rule == "UI-NOT-A-NUMBER"]
+    # a blank mark is taken as blank, and the user is told so
+    with pytest.warns(UserWarning, match="“—”按空白处理（空白不等于 0）"):
+        edit(_typed(0, 3, "—", "0"), sid, doc)
+    assert web.svc.latest(sid).cell(t3_cell(T3_NEW, 2)) is None
 
 
 def test_a_cell_another_tab_changed_keeps_the_earlier_value(web, pingtan_2021):

@@ -276,8 +276,13 @@ class TablesTab(Tab):
                 previous = parse_cell(evt.previous_value, kind)
             except CellError:
                 previous = None
+            if value is None and not bad and str(evt.value or "").strip():
+                warn(f"“{str(evt.value).strip()}”按空白处理（空白不等于 0）；没有发生的事项请填 0。")
             saved = self.svc.set_cell(session_id, cell, value, previous, template, int(doc.get("rev", 0)), tab or "")
-            saved.findings = bad + saved.findings
+            # a cell that is not a number stays named until it is typed again (it is saved as blank meanwhile)
+            # (a redraw after another tab's save shows the saved blanks instead)
+            earlier = [f for f in findings_in(doc) if f.rule == "UI-NOT-A-NUMBER" and f.where != cell]
+            saved.findings = bad + ([] if saved.merged else earlier) + saved.findings
             return saved_state(self.svc, session_id, saved, origin="grid")
 
         edited.__name__ = f"edit_{editor}"
