@@ -259,7 +259,7 @@ def test_only_clauses_restating_table_counts_are_dropped():
         "开展申请人回访2次，答复满意率100%",
         "全年办理申请5件，其中自然人4件，均按期答复",
         "规范答复文书",
-        "上述申请均在法定期限内答复",  # its subject went with the restated clause: given back
+        "本年度的政府信息公开申请均在法定期限内答复",  # its subject went with the restated clause: given back
     ]
     assert without_restated(bullets, []) == bullets
 
@@ -645,7 +645,7 @@ def test_offline_prose_has_no_fragments_labels_or_bare_fee():
     assert parts[PARTS[0].text] == "一是在招生入学方面，公开招生政策和划片范围；二是发布政策解读15篇。"
     assert without_restated(["被申请行政复议1件，复议维持"], ["本年度因政府信息公开被申请行政复议1件。"]) == []
     assert without_restated(["全年收到申请5件，均在法定期限内答复"], ["本年度新收政府信息公开申请5件。"]) == [
-        "上述申请均在法定期限内答复"
+        "本年度的政府信息公开申请均在法定期限内答复"
     ]
     six = draft(text, settings=OFFLINE).report.sections[SECTIONS[5].text]
     assert six == "2024年，某某县教育局未收取信息处理费。"

@@ -37,7 +37,8 @@ _TABLE_TOPICS = ("申请", "新收", "受理", "办结", "结转", "复议", "�
 GROUP_NAMES = ("予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理")
 # a clause left without its subject once the figure before it moved to a table sentence ("均按期答复")
 _SUBJECTLESS = re.compile(r"^(?:均|都|全部|均已|已全部|并|且|同时)")
-_REMNANT_SUBJECT = "上述申请"
+# not "上述申请": the table sentences that state the applications come after the notes' sentences
+_REMNANT_SUBJECT = "本年度的政府信息公开申请"
 _MAX_REMNANT = 6  # a remnant this short that names a table topic ("复议维持") says nothing the tables do not
 # a label before the content ("招生入学：公开招生政策"): short, no punctuation, turned into "在招生入学方面，"
 _LABEL = re.compile(r"^(?P<label>[^，。；：:,;、\d]{2,10})[：:](?P<rest>.+)$")
@@ -204,8 +205,8 @@ def without_restated(bullets: Sequence[str], facts: Sequence[str]) -> list[str]:
 
 
 def _remnant(rest: str, cut: bool) -> str:
-    """What is left of a bullet once restated clauses are cut: given back its subject ("上述申请均按期答复")
-    or dropped when it is a scrap about the tables' topic ("复议维持")."""
+    """What is left of a bullet once restated clauses are cut: given back its subject ("均按期答复" →
+    "本年度的政府信息公开申请均按期答复") or dropped when it is a scrap about the tables' topic ("复议维持")."""
     if not cut or not rest:
         return rest
     if len(rest) <= _MAX_REMNANT and any(t in rest for t in _TABLE_TOPICS):
