@@ -108,3 +108,22 @@ def inflated_docx(paragraphs: int, chars: int = 100) -> bytes:
                 data = data[:at] + paragraph * paragraphs + data[at:]
             bomb.writestr(info.filename, data)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory, reports: Path) -> Any:
+    """Settings of a data folder holding the bundled reports, indexed once per test module."""
+    from assistant.corpus import Corpus
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
+    Corpus(settings).index([reports])
+    return settings
+
+
+@pytest.fixture(scope="module")
+def corpus(settings: Any) -> Any:
+    """The corpus of `settings` (a module that needs another corpus defines its own `corpus`)."""
+    from assistant.corpus import Corpus
+
+    return Corpus(settings)

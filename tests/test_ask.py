@@ -37,18 +37,6 @@ def new_requests(expected_tables: dict) -> Callable[[str], int]:
     return lambda name: expected_tables[name]["table3"][T3_NEW][-1]
 
 
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, reports) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
-    Corpus(settings).index([reports])
-    return settings
-
-
-@pytest.fixture(scope="module")
-def corpus(settings: Settings) -> Corpus:
-    return Corpus(settings)
-
-
 def test_numeric_question_is_exact_and_cites_the_year(corpus: Corpus, settings: Settings, new_requests) -> None:
     answer = ask("平潭2022年新收了多少政府信息公开申请？", corpus, settings)
     assert f"为 {new_requests('pingtan-2022.txt')} 件" in answer.answer

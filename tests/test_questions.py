@@ -19,18 +19,6 @@ RECONSIDERED, CORRECTED, DIRECT_CORRECTED, AFTER_CORRECTED = 4, 1, 6, 11  # è¡¨å
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, reports: Path) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
-    Corpus(settings).index([reports])
-    return settings
-
-
-@pytest.fixture(scope="module")
-def corpus(settings: Settings) -> Corpus:
-    return Corpus(settings)
-
-
-@pytest.fixture(scope="module")
 def t3(expected_tables: dict):
     return lambda name, row, col=-1: expected_tables[name]["table3"][row][col]
 
