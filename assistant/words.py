@@ -97,19 +97,25 @@ def _open(path: Path) -> sqlite3.Connection | None:
     return db
 
 
-def use(folder: Path) -> None:
-    """Cut short texts with the table in `folder` (when it holds the current one) until jieba's dictionary loads."""
-    global _table
-    if jieba.dt.initialized or (db := _open(folder / WORDS_FILE)) is None:
-        return
+def table_tokenizer(folder: Path) -> jieba.Tokenizer | None:
+    """A jieba tokenizer reading its dictionary from the table in `folder` (None when it holds no current one)."""
+    if (db := _open(folder / WORDS_FILE)) is None:
+        return None
     try:
         (total,) = db.execute("SELECT freq FROM words WHERE word = ?", (_TOTAL,)).fetchone()
     except (sqlite3.Error, TypeError):
-        return
+        return None
     tokenizer = jieba.Tokenizer()
     tokenizer.FREQ, tokenizer.total, tokenizer.initialized = _TableFreq(db), total, True  # type: ignore[assignment]
-    with _lock:
-        _table = tokenizer
+    return tokenizer
+
+
+def use(folder: Path) -> None:
+    """Cut short texts with the table in `folder` (when it holds the current one) until jieba's dictionary loads."""
+    global _table
+    if not jieba.dt.initialized and (tokenizer := table_tokenizer(folder)) is not None:
+        with _lock:
+            _table = tokenizer
 
 
 def cut(text: str) -> list[str]:

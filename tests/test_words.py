@@ -23,11 +23,8 @@ QUESTIONS = [q["question"] for q in json.loads((ROOT / "benchmarks" / "questions
 def table(tmp_path_factory: pytest.TempPathFactory) -> jieba.Tokenizer:
     folder = tmp_path_factory.mktemp("words")
     words.build(folder)
-    db = words._open(folder / words.WORDS_FILE)
-    assert db is not None
-    (total,) = db.execute("SELECT freq FROM words WHERE word = ?", (words._TOTAL,)).fetchone()
-    tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = words._TableFreq(db), total, True
+    tokenizer = words.table_tokenizer(folder)
+    assert tokenizer is not None and not tokenizer.FREQ.seen  # nothing read yet: words come as they are needed
     return tokenizer
 
 
